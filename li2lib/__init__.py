@@ -5,14 +5,15 @@ Modules, one per concept:
 - ``li2lib.groups``: finite groups as Cayley tables (Z_M, products, D_n, S_n, your own table).
 - ``li2lib.data``: the group-arithmetic dataset X, Y, train/test splits, centring, p_c.
 - ``li2lib.model``: the two-layer network sigma(X W) V with a fast one-hot first layer.
-- ``li2lib.train``: full-batch training with the paper's settings; returns weights and history.
+- ``li2lib.training``: ``li2lib.train``, full-batch training with the paper's settings.
+- ``li2lib.sweeps``: grids of runs saved atomically and resumable; the book's stored sweeps.
 - ``li2lib.plots`` and ``li2lib.widgets``: figures and live controls used by the book.
 - ``python -m li2lib.bench``: speed of the training step against plain PyTorch.
 """
 
 from . import data, groups
 from .groups import Group, cyclic, dihedral, from_table, product, symmetric
-from .train import TrainConfig, TrainingDiverged, TrainResult, train
+from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ __all__ = [
     "cyclic",
     "data",
     "dihedral",
+    "first_epoch",
     "from_table",
     "groups",
     "product",

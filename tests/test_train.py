@@ -7,7 +7,7 @@ import torch
 import li2lib
 from li2lib.data import full_dataset, one_hot_inputs
 from li2lib.model import ACTIVATIONS, TwoLayerNet, dense_preactivation, pair_preactivation
-from li2lib.train import LOSSES, OPTIMIZERS, TrainingDiverged, gf_norm, resolve_device, train
+from li2lib.training import LOSSES, OPTIMIZERS, TrainingDiverged, gf_norm, resolve_device, train
 
 SMALL = dict(hidden=64, train_fraction=0.5, epochs=20, progress=False, device="cpu")
 

@@ -22,7 +22,7 @@ from .data import split_indices
 from .groups import Group, cyclic
 from .model import ACTIVATIONS, TwoLayerNet
 
-__all__ = ["TrainConfig", "TrainResult", "TrainingDiverged", "train", "LOSSES", "OPTIMIZERS", "resolve_device"]
+__all__ = ["TrainConfig", "TrainResult", "TrainingDiverged", "train", "first_epoch", "LOSSES", "OPTIMIZERS", "resolve_device"]
 
 
 # --- losses ---------------------------------------------------------------------------------
@@ -181,10 +181,7 @@ class TrainResult:
 
     def first_epoch(self, metric: str, threshold: float) -> int | None:
         """The first logged epoch at which ``history[metric] >= threshold``, or None."""
-        if metric not in self.history:
-            raise ValueError(f"metric must be one of {sorted(self.history)}, got {metric!r}")
-        hit = np.flatnonzero(self.history[metric] >= threshold)
-        return int(self.history["epoch"][hit[0]]) if len(hit) else None
+        return first_epoch(self.history, metric, threshold)
 
     def __repr__(self) -> str:
         h = self.history
@@ -193,6 +190,17 @@ class TrainResult:
             f"epochs={int(h['epoch'][-1])}, train_acc={h['train_acc'][-1]:.3f}, "
             f"test_acc={h['test_acc'][-1]:.3f}, {self.wall_time:.1f}s on {self.device})"
         )
+
+
+def first_epoch(history: dict, metric: str, threshold: float) -> int | None:
+    """The first logged epoch of ``history`` at which ``history[metric] >= threshold``, or None.
+
+    ``first_epoch(h, "test_acc", 0.95)`` is the book's "epoch of grokking".
+    """
+    if metric not in history:
+        raise ValueError(f"metric must be one of {sorted(history)}, got {metric!r}")
+    hit = np.flatnonzero(np.asarray(history[metric]) >= threshold)
+    return int(history["epoch"][hit[0]]) if len(hit) else None
 
 
 class TrainingDiverged(RuntimeError):

@@ -1,0 +1,121 @@
+"""Figures for the book. Each function draws data it is given onto a matplotlib Axes and
+returns it; nothing here trains or computes results.
+
+Histories are the dicts in ``TrainResult.history`` (or loaded from a sweep): arrays keyed by
+``epoch``, ``train_acc``, ``test_acc``, ``gf_norm``, ...
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .groups import Group
+
+__all__ = [
+    "TRAIN_STYLE",
+    "TEST_STYLE",
+    "plot_accuracy",
+    "plot_metric",
+    "plot_cayley_table",
+    "plot_split",
+    "plot_inputs",
+    "mark_epoch",
+]
+
+TRAIN_STYLE = dict(ls="--", lw=1.2)
+TEST_STYLE = dict(ls="-", lw=1.8)
+
+
+def _ax(ax):
+    return ax if ax is not None else plt.gca()
+
+
+def plot_accuracy(histories, ax=None, color="C0", label=None, alpha=0.9):
+    """Train (dashed) and test (solid) accuracy over epochs, one pair of lines per history."""
+    ax = _ax(ax)
+    for i, h in enumerate(histories):
+        ax.plot(h["epoch"], h["train_acc"], color=color, alpha=alpha, **TRAIN_STYLE,
+                label=f"{label}: train" if label and i == 0 else None)
+        ax.plot(h["epoch"], h["test_acc"], color=color, alpha=alpha, **TEST_STYLE,
+                label=f"{label}: test" if label and i == 0 else None)
+    ax.set_xlabel("epoch (full-batch steps)")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(-0.03, 1.03)
+    return ax
+
+
+def plot_metric(histories, metric, ax=None, color="C0", label=None, log=False, alpha=0.9):
+    """One history metric (e.g. ``"gf_norm"``) over epochs, one line per history."""
+    ax = _ax(ax)
+    for i, h in enumerate(histories):
+        ax.plot(h["epoch"], h[metric], color=color, alpha=alpha, label=label if i == 0 else None)
+    ax.set_xlabel("epoch (full-batch steps)")
+    ax.set_ylabel(metric)
+    if log:
+        ax.set_yscale("log")
+    return ax
+
+
+def mark_epoch(ax, epoch, text=None, color="0.4"):
+    """A vertical dotted line at ``epoch`` with an optional label at the top."""
+    if epoch is None:
+        return ax
+    ax.axvline(epoch, color=color, ls=":", lw=1)
+    if text:
+        ax.annotate(text, (epoch, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                    textcoords="offset points", fontsize=8, color=color)
+    return ax
+
+
+def plot_cayley_table(group: Group, ax=None, cmap="twilight", labels: bool | None = None):
+    """The multiplication table as an image: cell (a, b) is coloured by the index of a*b.
+
+    Element labels are drawn on the axes when ``labels`` is True (default: for orders <= 12).
+    """
+    ax = _ax(ax)
+    m = group.order
+    ax.imshow(group.table, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(m - 1, 1))
+    show = m <= 12 if labels is None else labels
+    if show:
+        ticks = np.arange(m)
+        ax.set_xticks(ticks, group.labels, rotation=90, fontsize=7)
+        ax.set_yticks(ticks, group.labels, fontsize=7)
+        if m <= 8:
+            for a in range(m):
+                for b in range(m):
+                    ax.text(b, a, group.labels[group.table[a, b]], ha="center", va="center", fontsize=6,
+                            color="w")
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax.set_title(f"{group.name} (order {m})")
+    ax.set_xlabel("b")
+    ax.set_ylabel("a")
+    return ax
+
+
+def plot_split(group: Group, train_idx, ax=None):
+    """Which pairs (a, b) of the Cayley table are training samples (dark) and which are test."""
+    ax = _ax(ax)
+    m = group.order
+    mask = np.zeros(m * m)
+    mask[np.asarray(train_idx)] = 1
+    ax.imshow(mask.reshape(m, m), cmap="Greys", vmin=0, vmax=1.4, interpolation="nearest")
+    ax.set_title(f"{len(train_idx)} of {m * m} pairs for training ({len(train_idx) / m**2:.0%})")
+    ax.set_xlabel("b")
+    ax.set_ylabel("a")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_inputs(X, y, order: int, ax=None, rows: int = 24):
+    """The first ``rows`` rows of X (two one-hot blocks) next to their one-hot targets Y."""
+    ax = _ax(ax)
+    Y = np.eye(order)[np.asarray(y[:rows])]
+    image = np.concatenate([X[:rows], np.full((rows, 1), 0.35), Y], axis=1)
+    ax.imshow(image, cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    ax.set_xticks([order / 2 - 0.5, 1.5 * order - 0.5, 2 * order + order / 2], ["e_a", "e_b", "y = e_(a*b)"])
+    ax.set_ylabel("sample i")
+    return ax

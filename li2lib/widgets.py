@@ -1,0 +1,119 @@
+"""Live controls for Jupyter and Colab (ipywidgets). Each explorer wires sliders to a
+li2lib computation and a li2lib plot; the computing and drawing live in their own modules.
+
+In a static HTML page a widget cannot run Python, so the book pairs every explorer with a
+precomputed figure that shows what its knobs do.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from . import plots
+from .data import split_indices
+from .groups import cyclic, dihedral, product, symmetric
+from .training import train
+
+__all__ = ["training_explorer", "group_explorer", "GROUP_FAMILIES"]
+
+WEIGHT_DECAYS = [0.0, 1e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 3e-3]
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+WIDTHS = [64, 128, 256, 512, 1024, 2048]
+
+
+def _require_ipywidgets():
+    try:
+        import ipywidgets
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("the explorers need ipywidgets: pip install ipywidgets") from err
+    return ipywidgets
+
+
+def training_explorer(
+    M: int = 71,
+    *,
+    hidden: int = 512,
+    train_fraction: float = 0.4,
+    weight_decay: float = 2e-4,
+    lr: float = 1e-3,
+    epochs: int = 300,
+    seed: int = 0,
+    run_now: bool = False,
+):
+    """Weight decay, learning rate, train fraction and width as controls over a Z_M run.
+
+    Press "Train" to run ``li2lib.train`` with the chosen settings and plot train/test accuracy
+    and ||G_F|| (Eq. 2). ``run_now=True`` runs once with the initial settings.
+    Returns the widget (display it, or let Jupyter do so as the cell's value).
+    """
+    w = _require_ipywidgets()
+    style = {"description_width": "110px"}
+    layout = w.Layout(width="420px")
+    controls = {
+        "weight_decay": w.SelectionSlider(options=WEIGHT_DECAYS, value=weight_decay, description="weight decay",
+                                          style=style, layout=layout),
+        "lr": w.SelectionSlider(options=LEARNING_RATES, value=lr, description="learning rate", style=style,
+                                layout=layout),
+        "train_fraction": w.FloatSlider(value=train_fraction, min=0.1, max=0.9, step=0.05,
+                                        description="train fraction", style=style, layout=layout),
+        "hidden": w.SelectionSlider(options=WIDTHS, value=hidden, description="width K", style=style, layout=layout),
+        "epochs": w.IntSlider(value=epochs, min=50, max=2000, step=50, description="epochs", style=style,
+                              layout=layout),
+        "seed": w.IntText(value=seed, description="seed", style=style, layout=w.Layout(width="200px")),
+    }
+    button = w.Button(description="Train", button_style="primary", icon="play")
+    out = w.Output()
+
+    def run(_=None):
+        settings = {k: c.value for k, c in controls.items()}
+        with out:
+            out.clear_output(wait=True)
+            result = train(cyclic(M), eval_every=5, progress=True, **settings)
+            fig, (ax_acc, ax_gf) = plt.subplots(1, 2, figsize=(10, 3.2))
+            h = [result.history]
+            plots.plot_accuracy(h, ax=ax_acc, label="run")
+            plots.mark_epoch(ax_acc, result.first_epoch("test_acc", 0.95), "test acc 0.95")
+            plots.plot_metric(h, "gf_norm", ax=ax_gf, color="C3")
+            ax_gf.set_ylabel(r"$\|G_F\|_F$")
+            ax_acc.legend(loc="center right", fontsize=8)
+            fig.suptitle(f"Z_{M}, " + ", ".join(f"{k}={v}" for k, v in settings.items()), fontsize=9)
+            fig.tight_layout()
+            plt.show()
+
+    button.on_click(run)
+    if run_now:
+        run()
+    return w.VBox([w.HTML(f"<b>Grokking on Z_{M}</b>: change a knob, press Train"), *controls.values(), button, out])
+
+
+GROUP_FAMILIES = {
+    "cyclic Z_n": lambda n: cyclic(n),
+    "Z_2 x Z_n": lambda n: product(2, n),
+    "dihedral D_n": lambda n: dihedral(n),
+    "symmetric S_n": lambda n: symmetric(min(n, 5)),
+}
+"""Label -> constructor from a size n, for the group explorer."""
+
+
+def group_explorer(family: str = "dihedral D_n", n: int = 5, train_fraction: float = 0.4, seed: int = 0):
+    """Pick a group family and size: see its Cayley table and a seeded train/test split of it."""
+    w = _require_ipywidgets()
+    if family not in GROUP_FAMILIES:
+        raise ValueError(f"family must be one of {sorted(GROUP_FAMILIES)}, got {family!r}")
+
+    def show(family, n, train_fraction, seed):
+        group = GROUP_FAMILIES[family](n)
+        train_idx, _ = split_indices(group.order**2, train_fraction=train_fraction, seed=seed)
+        fig, (ax_t, ax_s) = plt.subplots(1, 2, figsize=(9, 4.2))
+        plots.plot_cayley_table(group, ax=ax_t)
+        plots.plot_split(group, train_idx, ax=ax_s)
+        fig.tight_layout()
+        plt.show()
+
+    return w.interactive(
+        show,
+        family=w.Dropdown(options=list(GROUP_FAMILIES), value=family),
+        n=w.IntSlider(value=n, min=2, max=24),
+        train_fraction=w.FloatSlider(value=train_fraction, min=0.05, max=1.0, step=0.05),
+        seed=w.IntText(value=seed),
+    )
