@@ -44,7 +44,7 @@ unit: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -n 2 tests
 
 notebooks: $(BIN)/.installed
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --nbval-lax --nbval-current-env chapters
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env chapters
 
 build-check: $(BIN)/.installed vendor
 	$(BIN)/jupyter-book build --all -W -n --keep-going .

@@ -26,7 +26,7 @@ class Group:
     Attributes
     ----------
     order : int
-        M = |H|.
+        M, the number of elements.
     table : ndarray of int, shape (M, M)
         ``table[a, b]`` is the index of a*b.
     identity : int

@@ -5,7 +5,7 @@ trains each run whose result file is missing, writes its history atomically to
 ``folder/<key>.npz`` (temporary file + rename, so an interrupted sweep never leaves a broken
 file), and skips runs already on disk. :func:`load_sweep` reads a folder back.
 
-The sweeps behind the book's stored data are named in :data:`SWEEPS`; each one is re-made
+The sweeps behind the book's stored data are named in ``SWEEPS``; each one is re-made
 (or finished, after an interruption) with::
 
     python -m li2lib.sweeps NAME [--folder data/sweeps/NAME]
@@ -103,7 +103,7 @@ def load_sweep(folder: str | Path) -> list[tuple[dict, dict[str, np.ndarray]]]:
 
 
 KNOB_VALUES = {
-    "weight_decay": [0.0, 5e-5, 2e-4, 1e-3],
+    "weight_decay": [0.0, 5e-5, 2e-4, 5e-4, 1e-3],
     "lr": [3e-4, 1e-3, 3e-3],
     "train_fraction": [0.2, 0.3, 0.4, 0.6],
     "hidden": [256, 512, 2048, 8192],

@@ -112,7 +112,7 @@ class TrainConfig:
     init_scale_v: float = 1.0
     device: str = "auto"
     eval_every: int = 1
-    snapshots: int = 0
+    snapshots: int | tuple[int, ...] = 0
     stop_at_test_acc: float | None = None
 
     def __post_init__(self):
@@ -122,8 +122,12 @@ class TrainConfig:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
         if not _is_int(self.seed):
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
-        if not _is_int(self.snapshots) or self.snapshots < 0:
-            raise ValueError(f"snapshots must be an integer >= 0, got {self.snapshots!r}")
+        if isinstance(self.snapshots, (list, tuple, np.ndarray)):
+            if not all(_is_int(e) and 0 <= e <= self.epochs for e in self.snapshots):
+                raise ValueError(f"snapshots must list epochs in [0, {self.epochs}], got {self.snapshots!r}")
+            object.__setattr__(self, "snapshots", tuple(int(e) for e in self.snapshots))
+        elif not _is_int(self.snapshots) or self.snapshots < 0:
+            raise ValueError(f"snapshots must be an integer >= 0 or a list of epochs, got {self.snapshots!r}")
         if self.train_fraction is not None and self.train_size is not None:
             raise ValueError(
                 f"give train_fraction or train_size, not both (got {self.train_fraction!r} and {self.train_size!r})"
@@ -164,8 +168,8 @@ class TrainResult:
     optimizer steps", so epoch 0 is the initialisation. Metrics: train_loss, test_loss,
     train_acc, test_acc (NaN when the test set is empty), gf_norm (||G_F||_F of Eq. 2 on the
     training set), w_norm and v_norm (Frobenius norms).
-    ``snapshots`` holds weights at log-spaced epochs: arrays ``epoch`` (S,), ``W`` (S, 2M, K)
-    and ``V`` (S, K, M).
+    ``snapshots`` holds weights at the epochs asked for (``snapshots=N``: N log-spaced epochs
+    and epoch 0; or an explicit list): arrays ``epoch`` (S,), ``W`` (S, 2M, K), ``V`` (S, K, M).
     """
 
     config: TrainConfig
@@ -230,10 +234,13 @@ def gf_norm(outputs: torch.Tensor, labels: torch.Tensor, V: torch.Tensor) -> tor
     return ((R.T @ R) * (V.T @ V)).sum().clamp_min(0).sqrt()
 
 
-def _snapshot_epochs(epochs: int, count: int) -> set[int]:
-    if count == 0:
+def _snapshot_epochs(epochs: int, snapshots: int | tuple[int, ...]) -> set[int]:
+    """The epochs to snapshot: the given list, or ``snapshots`` log-spaced epochs plus epoch 0."""
+    if isinstance(snapshots, tuple):
+        return set(snapshots)
+    if snapshots == 0:
         return set()
-    return {0, *np.unique(np.round(np.geomspace(1, epochs, count)).astype(int)).tolist()}
+    return {0, *np.unique(np.round(np.geomspace(1, epochs, snapshots)).astype(int)).tolist()}
 
 
 def _prepare(group: Group, config: TrainConfig):

@@ -111,6 +111,10 @@ def test_zero_init_of_v_and_snapshots():
     assert np.all(snaps["V"][0] == 0)
     assert np.array_equal(snaps["W"][-1], res.W)
     assert snaps["W"].shape == (len(snaps["epoch"]), 14, 64)
+    explicit = train(li2lib.cyclic(7), **{**SMALL, "epochs": 50, "snapshots": [3, 4, 40]})
+    assert list(explicit.snapshots["epoch"]) == [3, 4, 40]
+    with pytest.raises(ValueError, match=r"snapshots must list epochs in \[0, 50\]"):
+        train(li2lib.cyclic(7), **{**SMALL, "epochs": 50, "snapshots": [3, 60]})
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
