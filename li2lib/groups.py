@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 
-__all__ = ["Group", "cyclic", "product", "dihedral", "symmetric", "from_table"]
+__all__ = ["Group", "cyclic", "product", "dihedral", "symmetric", "alternating", "from_table"]
 
 
 class Group:
@@ -49,6 +49,21 @@ class Group:
         inverse = np.argmax(self.table == self.identity, axis=1)
         self.inverse = inverse.astype(np.int64)
         self.inverse.setflags(write=False)
+        self._irreps = None
+
+    def irreps(self):
+        """The complex irreducible representations (:class:`li2lib.irreps.Irrep`), computed
+        from the table once and cached: trivial first, then by dimension."""
+        if self._irreps is None:
+            from .irreps import irreps
+
+            self._irreps = irreps(self)
+        return self._irreps
+
+    def real_irreps(self):
+        """One irrep per real isotypic subspace of R^M (a complex irrep and its conjugate
+        share one). For Z_M: the trivial irrep, then frequencies 1, ..., floor(M/2)."""
+        return [ir for ir in self.irreps() if ir.index <= ir.conjugate]
 
     @property
     def is_abelian(self) -> bool:
@@ -88,22 +103,42 @@ def dihedral(n: int) -> Group:
     return Group(table, f"D_{n}", labels)
 
 
+def _permutation_group(perms: np.ndarray, name: str) -> Group:
+    """The group of the given permutations (rows, in lexicographic order) under composition."""
+    n = perms.shape[1]
+    # composed[a, b, i] = perms[a][perms[b][i]], i.e. (a*b)(i) = a(b(i)).
+    composed = perms[:, perms]
+    # Lexicographic order = increasing base-n code, so a code's rank is its element index.
+    weights = n ** np.arange(n - 1, -1, -1)
+    table = np.searchsorted(perms @ weights, composed @ weights)
+    return Group(table, name, ["".join(map(str, p)) for p in perms])
+
+
+def _permutations(n: int) -> np.ndarray:
+    if n > 7:
+        raise ValueError(f"n must be at most 7 (S_n has n! elements and n!^2 pairs), got {n}")
+    return np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
+
+
 def symmetric(n: int) -> Group:
     """S_n, the permutations of {0, ..., n-1}, of order n!.
 
     Elements are indexed in lexicographic order of their one-line notation (index 0 is the
     identity), and a*b is the composition "apply b, then a": (a*b)(i) = a(b(i)).
     """
-    n = _check_size(n, "n")
-    if n > 7:
-        raise ValueError(f"n must be at most 7 (S_n has n! elements and n!^2 pairs), got {n}")
-    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
-    # composed[a, b, i] = perms[a][perms[b][i]], i.e. (a*b)(i) = a(b(i)).
-    composed = perms[:, perms]
-    # Lexicographic order = increasing base-n code, so a code's rank is its element index.
-    weights = n ** np.arange(n - 1, -1, -1)
-    table = np.searchsorted(perms @ weights, composed @ weights)
-    return Group(table, f"S_{n}", ["".join(map(str, p)) for p in perms])
+    return _permutation_group(_permutations(_check_size(n, "n")), f"S_{n}")
+
+
+def alternating(n: int) -> Group:
+    """A_n, the even permutations of {0, ..., n-1}, of order n!/2 (1 for n = 1).
+
+    Same conventions as :func:`symmetric`. A_4 (order 12) is the smallest group with a
+    3-dimensional irreducible representation.
+    """
+    perms = _permutations(_check_size(n, "n"))
+    i, j = np.triu_indices(n, k=1)
+    inversions = (perms[:, i] > perms[:, j]).sum(axis=1)  # parity of a permutation
+    return _permutation_group(perms[inversions % 2 == 0], f"A_{n}")
 
 
 def product(*factors) -> Group:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from li2lib import groups
-from li2lib.groups import cyclic, dihedral, from_table, product, symmetric
+from li2lib.groups import alternating, cyclic, dihedral, from_table, product, symmetric
 
 ALL = [
     cyclic(1),
@@ -21,6 +21,8 @@ ALL = [
     symmetric(1),
     symmetric(3),
     symmetric(4),
+    alternating(4),
+    alternating(5),
 ]
 
 
@@ -55,6 +57,8 @@ def test_constructors_satisfy_group_axioms(g):
         (dihedral(2), 4, True),  # the Klein four-group
         (symmetric(3), 6, False),
         (symmetric(4), 24, False),
+        (alternating(4), 12, False),
+        (alternating(3), 3, True),
     ],
     ids=lambda v: getattr(v, "name", str(v)),
 )
@@ -146,7 +150,7 @@ def test_from_table_reports_the_failing_axiom():
         from_table(cyclic(3).table, labels=["a", "b"])
 
 
-@pytest.mark.parametrize("make", [cyclic, dihedral, symmetric])
+@pytest.mark.parametrize("make", [cyclic, dihedral, symmetric, alternating])
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "5"])
 def test_bad_sizes_raise(make, bad):
     with pytest.raises(ValueError, match=r"n must be an integer >= 1"):
