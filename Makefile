@@ -56,7 +56,7 @@ sync: $(BIN)/.installed
 	$(BIN)/jupytext --to ipynb chapters/[0-9]*.md
 
 bench: $(BIN)/.installed
-	OMP_NUM_THREADS= $(BIN)/python -m li2lib.bench
+	env -u OMP_NUM_THREADS $(BIN)/python -m li2lib.bench
 
 clean:
 	rm -rf _build

@@ -12,6 +12,7 @@ batch of nodes as the columns of W (2M x B), like the hidden layer.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,16 @@ __all__ = [
 
 def _as_tensor(a, dtype=torch.float64):
     return torch.as_tensor(np.asarray(a), dtype=dtype)
+
+
+def _data_matrix(X, dtype=torch.float64):
+    """X as a torch matrix; sparse (CSR) when mostly zeros, as the one-hot group inputs are."""
+    Xt = _as_tensor(X, dtype)
+    if Xt.numel() and (Xt != 0).float().mean() < 0.1:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
+            return Xt.to_sparse_csr()
+    return Xt
 
 
 def _columns(W):
@@ -58,7 +69,7 @@ def energy(W, X, Yt, activation: str = "square"):
     """E(w) = 1/2 ||Y~^T sigma(X w)||^2 (Eq. 7) for one node w (2M,) or each column of W (2M, B)."""
     cols, single = _columns(W)
     _check(X, Yt, cols, activation)
-    E = _energy_t(_as_tensor(cols), _as_tensor(X), _as_tensor(Yt), ACTIVATIONS[activation]).numpy()
+    E = _energy_t(_as_tensor(cols), _data_matrix(X), _as_tensor(Yt), ACTIVATIONS[activation]).numpy()
     return float(E[0]) if single else E
 
 
@@ -67,7 +78,7 @@ def energy_grad(W, X, Yt, activation: str = "square"):
     cols, single = _columns(W)
     _check(X, Yt, cols, activation)
     Wt = _as_tensor(cols).requires_grad_(True)
-    E = _energy_t(Wt, _as_tensor(X), _as_tensor(Yt), ACTIVATIONS[activation])
+    E = _energy_t(Wt, _data_matrix(X), _as_tensor(Yt), ACTIVATIONS[activation])
     (grad,) = torch.autograd.grad(E.sum(), Wt)  # columns are independent
     grad = grad.numpy()
     return grad[:, 0] if single else grad
@@ -97,48 +108,60 @@ def ascend(
     activation: str = "square",
     lr: float | None = None,
     steps: int = 2000,
-    tol: float = 1e-8,
+    tol: float = 1e-6,
     record_every: int = 10,
     keep_trajectory: bool = False,
     dtype=torch.float64,
 ) -> AscentResult:
     """Climb E from each column of ``W0`` by projected gradient ascent on the unit sphere.
 
-    Each step takes the gradient, removes its radial part (the tangent-space projection), moves
-    by ``lr`` and renormalises: w <- normalise(w + lr (I - w w^T) grad E(w)). All columns move
-    at once, vectorised. ``lr`` defaults to 2 / ||Y~||^2, a step that is stable for the
-    x^2 energy on group data (its curvature scales with ||Y~||^2). Stops early when every
-    column's tangential gradient norm is below ``tol`` times the largest energy.
+    Each step removes the radial part of the gradient (projection onto the tangent space),
+    moves by the column's step size and renormalises:
+    w <- normalise(w + lr_j (I - w w^T) grad E(w)). All columns move at once, vectorised.
+    Step sizes adapt per column: a step that lowers E is undone and its size halved, a step
+    that raises it grows the size by 20%, so E never decreases and no tuning is needed.
+    ``lr`` is the initial size (default M / ||Y~||^2, about 1/M on a full table). Stops when
+    every column's tangential gradient norm is below ``tol`` times its energy.
     """
     cols, _ = _columns(W0)
     _check(X, Yt, cols, activation)
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    Xt, Ytt = _as_tensor(X, dtype), _as_tensor(Yt, dtype)
-    lr = 2.0 / float((Ytt**2).sum()) if lr is None else float(lr)
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
+    Xt, Ytt = _data_matrix(X, dtype), _as_tensor(Yt, dtype)
+    lr0 = Ytt.shape[1] / float((Ytt**2).sum()) if lr is None else lr
+    if not (isinstance(lr0, (int, float)) and lr0 > 0):
+        raise ValueError(f"lr must be a number > 0, got {lr!r}")
     sigma = ACTIVATIONS[activation]
-    W = _as_tensor(cols, dtype)
-    W = W / W.norm(dim=0, keepdim=True)
-    energies, at, frames = [], [], []
-    converged = torch.zeros(W.shape[1], dtype=torch.bool)
-    for step in range(steps + 1):
-        W.requires_grad_(True)
+
+    def evaluate(W):
+        W = W.detach().requires_grad_(True)
         E = _energy_t(W, Xt, Ytt, sigma)
         (grad,) = torch.autograd.grad(E.sum(), W)
         W = W.detach()
-        tangent = grad - W * (W * grad).sum(dim=0, keepdim=True)
-        converged = tangent.norm(dim=0) <= tol * max(float(E.detach().max()), 1e-12)
+        return E.detach(), grad - W * (W * grad).sum(dim=0, keepdim=True)
+
+    W = _as_tensor(cols, dtype)
+    W = W / W.norm(dim=0, keepdim=True)
+    E, tangent = evaluate(W)
+    step_size = torch.full((W.shape[1],), float(lr0), dtype=dtype)
+    energies, at, frames = [], [], []
+    for step in range(steps + 1):
+        converged = tangent.norm(dim=0) <= tol * E.abs().clamp_min(1e-12)
         if step % record_every == 0 or step == steps or bool(converged.all()):
-            energies.append(E.detach().numpy().copy())
+            energies.append(E.numpy().copy())
             at.append(step)
             if keep_trajectory:
                 frames.append(W.numpy().copy())
         if step == steps or bool(converged.all()):
             break
-        W = W + lr * tangent
-        W = W / W.norm(dim=0, keepdim=True)
+        trial = W + step_size * tangent
+        trial = trial / trial.norm(dim=0, keepdim=True)
+        E_trial, tangent_trial = evaluate(trial)
+        better = (E_trial >= E - 1e-12 * E.abs()) & ~converged  # tolerate rounding
+        W = torch.where(better, trial, W)
+        E = torch.where(better, E_trial, E)
+        tangent = torch.where(better, tangent_trial, tangent)
+        step_size = torch.where(better, step_size * 1.2, step_size * 0.5)
     return AscentResult(
         W=W.numpy(),
         energy=np.array(energies),

@@ -1,0 +1,121 @@
+"""Stage I identities: ridge fixed point (Eq. 4), the exact Stage I flow, Lemma 1's structure."""
+
+import numpy as np
+import pytest
+
+from li2lib.theory import (
+    backprop_gradient,
+    centre,
+    diagonality,
+    gf_fixed_point,
+    lemma1_prediction,
+    ridge_readout,
+    signal_term,
+    stage1_trajectory,
+)
+
+
+def random_problem(n=60, K=12, M=5, seed=0):
+    rng = np.random.default_rng(seed)
+    F = rng.standard_normal((n, K)) ** 2  # features of x^2 nodes, not centred
+    y = rng.integers(0, M, n)
+    Yt = centre(np.eye(M)[y])
+    return F, Yt
+
+
+def test_centre_removes_sample_means():
+    F, _ = random_problem()
+    np.testing.assert_allclose(centre(F).mean(axis=0), 0, atol=1e-12)
+
+
+def test_eq4_is_the_gradient_at_the_ridge_readout():
+    """Prop. 4: G_F at V_ridge equals the closed form of Eq. (4)."""
+    F, Yt = random_problem()
+    for eta in (1e-3, 0.5, 10.0):
+        V = ridge_readout(F, Yt, eta)
+        Ft = centre(F)
+        # V is the ridge solution: the gradient of J(V) vanishes
+        np.testing.assert_allclose(Ft.T @ (Yt - Ft @ V) - eta * V, 0, atol=1e-9)
+        np.testing.assert_allclose(gf_fixed_point(F, Yt, eta), backprop_gradient(F, Yt, V), rtol=1e-8, atol=1e-12)
+
+
+def test_eq4_against_the_literal_n_by_n_formula():
+    F, Yt = random_problem(n=30, K=8)
+    Ft, eta = centre(F), 0.3
+    n, K = Ft.shape
+    literal = eta * np.linalg.inv(Ft @ Ft.T + eta * np.eye(n)) @ Yt @ Yt.T @ Ft @ np.linalg.inv(Ft.T @ Ft + eta * np.eye(K))
+    np.testing.assert_allclose(gf_fixed_point(F, Yt, eta), literal, rtol=1e-9, atol=1e-12)
+
+
+def test_stage1_flow_matches_euler_integration_and_converges_to_eq4():
+    F, Yt = random_problem()
+    rng = np.random.default_rng(1)
+    V0 = 0.01 * rng.standard_normal((F.shape[1], Yt.shape[1]))
+    eta, dt = 0.5, 1e-4
+    Ft = centre(F)
+    V, t_end = V0.copy(), 0.05
+    for _ in range(int(round(t_end / dt))):
+        V += dt * (Ft.T @ (Yt - Ft @ V) - eta * V)
+    out = stage1_trajectory(F, Yt, eta, V0, [0.0, t_end, 1e4])
+    assert out["gf_norm"][0] == pytest.approx(np.linalg.norm(backprop_gradient(F, Yt, V0)), rel=1e-10)
+    assert out["gf_norm"][1] == pytest.approx(np.linalg.norm(backprop_gradient(F, Yt, V)), rel=1e-3)
+    assert out["gf_norm"][2] == pytest.approx(np.linalg.norm(gf_fixed_point(F, Yt, eta)), rel=1e-9)
+    np.testing.assert_allclose(out["V_final"], ridge_readout(F, Yt, eta), rtol=1e-7, atol=1e-10)
+
+
+def test_stage1_starts_linearly_along_the_signal_term():
+    """Prop. 1/2: from V0 = 0, G_F(t) = t Y~ Y~^T F~ + O(t^2)."""
+    F, Yt = random_problem()
+    V0 = np.zeros((F.shape[1], Yt.shape[1]))
+    t = np.array([1e-6, 2e-6])
+    g = stage1_trajectory(F, Yt, 0.1, V0, t)["gf_norm"]
+    np.testing.assert_allclose(g / t, np.linalg.norm(signal_term(F, Yt)), rtol=1e-3)
+
+
+def test_without_weight_decay_gf_vanishes_when_features_can_interpolate():
+    """Prop. 3: eta = 0 and Y~ in the column space of F~ (here K > n): G_F -> 0."""
+    F, Yt = random_problem(n=20, K=40)
+    V0 = 0.01 * np.random.default_rng(2).standard_normal((40, Yt.shape[1]))
+    g = stage1_trajectory(F, Yt, 0.0, V0, [0.0, 1e3, 1e5])["gf_norm"]
+    assert g[2] < 1e-8 * g[0] + 1e-10
+
+
+def test_output_scale_beta():
+    F, Yt = random_problem()
+    V0 = np.zeros((F.shape[1], Yt.shape[1]))
+    beta, eta = 3.0, 0.2
+    end = stage1_trajectory(F, Yt, eta, V0, [1e5], beta=beta)
+    # beta F~ V is a ridge fit of Y~ with penalty eta on V: V = beta^-1 V_ridge(eta / beta^2)
+    V = ridge_readout(F, Yt, eta / beta**2) / beta
+    np.testing.assert_allclose(end["V_final"], V, rtol=1e-7, atol=1e-10)
+    assert end["gf_norm"][0] == pytest.approx(np.linalg.norm(backprop_gradient(F, Yt, V, beta)), rel=1e-8)
+
+
+def test_lemma1_prediction_is_the_signal_term_scaled():
+    F, Yt = random_problem()
+    Ft, eta = centre(F), 0.7
+    n, K = Ft.shape
+    total = (Ft**2).sum()
+    expected = eta / ((total / (n - 1) + eta) * (total / K + eta)) * signal_term(F, Yt)
+    np.testing.assert_allclose(lemma1_prediction(F, Yt, eta), expected, rtol=1e-12)
+
+
+def test_diagonality():
+    assert diagonality(np.eye(4)) == 0
+    assert diagonality(np.ones((3, 3))) == 1
+    with pytest.raises(ValueError, match="square"):
+        diagonality(np.ones((2, 3)))
+
+
+def test_bad_inputs_raise():
+    F, Yt = random_problem()
+    with pytest.raises(ValueError, match="eta must be a finite number > 0"):
+        gf_fixed_point(F, Yt, 0.0)
+    with pytest.raises(ValueError, match="eta must be a finite number >= 0"):
+        ridge_readout(F, Yt, -1.0)
+    with pytest.raises(ValueError, match="same number of rows"):
+        ridge_readout(F, Yt[:-1], 0.1)
+    with pytest.raises(ValueError, match="V0 must have shape"):
+        stage1_trajectory(F, Yt, 0.1, np.zeros((3, 3)), [0.0])
+    with pytest.raises(ValueError, match="times"):
+        stage1_trajectory(F, Yt, 0.1, np.zeros((F.shape[1], Yt.shape[1])), [-1.0])
