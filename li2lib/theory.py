@@ -66,15 +66,22 @@ def backprop_gradient(F, Yt, V, beta: float = 1.0) -> np.ndarray:
 def gf_fixed_point(F, Yt, eta: float) -> np.ndarray:
     """G_F(+inf) = eta (F~ F~^T + eta I)^-1 Y~ Y~^T F~ (F~^T F~ + eta I)^-1  (Eq. 4), eta > 0.
 
-    Computed without the n x n inverse: by Woodbury, eta (F~ F~^T + eta I)^-1 = I - F~ B F~^T
-    with B = (F~^T F~ + eta I)^-1 (K x K).
+    Computed through the smaller of the two Gram matrices: with B = (F~^T F~ + eta I)^-1
+    (K x K), Woodbury gives eta (F~ F~^T + eta I)^-1 = I - F~ B F~^T; with A = F~ F~^T + eta I
+    (n x n), F~ B = A^-1 F~ turns the right factor into one more solve with A.
     """
     Ft, Yt = centre(F), np.asarray(Yt, dtype=np.float64)
     _check_shapes(Ft, Yt)
     _check_eta(eta, allow_zero=False)
-    B = np.linalg.inv(Ft.T @ Ft + eta * np.eye(Ft.shape[1]))
-    right = Yt @ (Yt.T @ Ft) @ B  # Y~ Y~^T F~ B
-    return right - Ft @ (B @ (Ft.T @ right))
+    n, K = Ft.shape
+    if K <= n:
+        B = np.linalg.inv(Ft.T @ Ft + eta * np.eye(K))
+        right = Yt @ (Yt.T @ Ft) @ B  # Y~ Y~^T F~ B
+        return right - Ft @ (B @ (Ft.T @ right))
+    A = Ft @ Ft.T + eta * np.eye(n)
+    inner = np.linalg.solve(A, Yt)  # A^-1 Y~
+    # eta A^-1 Y~ Y~^T A^-1 F~  (A is symmetric, so Y~^T A^-1 = (A^-1 Y~)^T)
+    return eta * inner @ (inner.T @ Ft)
 
 
 def signal_term(F, Yt) -> np.ndarray:

@@ -14,7 +14,7 @@ from .data import split_indices
 from .groups import cyclic, dihedral, product, symmetric
 from .training import train
 
-__all__ = ["training_explorer", "group_explorer", "GROUP_FAMILIES"]
+__all__ = ["training_explorer", "group_explorer", "stage1_explorer", "GROUP_FAMILIES"]
 
 WEIGHT_DECAYS = [0.0, 1e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 3e-3]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
@@ -116,4 +116,50 @@ def group_explorer(family: str = "dihedral D_n", n: int = 5, train_fraction: flo
         n=w.IntSlider(value=n, min=2, max=24),
         train_fraction=w.FloatSlider(value=train_fraction, min=0.05, max=1.0, step=0.05),
         seed=w.IntText(value=seed),
+    )
+
+
+def stage1_explorer(M: int = 23, train_fraction: float = 0.4, seed: int = 0):
+    """Stage I with a frozen random hidden layer: ||G_F(t)|| under the exact flow on V
+    (``li2lib.theory.stage1_trajectory``), with weight decay, output scale, initial scale of V
+    and width as controls."""
+    import numpy as np
+
+    from .data import centered_targets
+    from .theory import gf_fixed_point, signal_term, stage1_trajectory
+
+    w = _require_ipywidgets()
+    group = cyclic(M)
+    train_idx, _ = split_indices(M * M, train_fraction=train_fraction, seed=seed)
+    a, b = np.divmod(train_idx, M)
+    Yt = centered_targets(group.table[a, b], M)
+    times = np.geomspace(1e-6, 1e6, 200)
+
+    def show(log10_eta, beta, log10_alpha, K):
+        rng = np.random.default_rng(seed)
+        W = rng.standard_normal((2 * M, K))
+        F = (W[a] + W[M + b]) ** 2
+        F /= np.linalg.norm(F - F.mean(axis=0), 2)  # time unit: sigma_max(F~) = 1
+        V0 = 10.0**log10_alpha * rng.standard_normal((K, M))
+        eta = 0.0 if log10_eta <= -6 else 10.0**log10_eta
+        g = stage1_trajectory(F, Yt, eta, V0, times, beta=beta)["gf_norm"]
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+        ax.loglog(times, g, lw=2, label=r"$\|G_F(t)\|$")
+        ax.loglog(times, beta**2 * times * np.linalg.norm(signal_term(F, Yt)), "k--", lw=1,
+                  label=r"$t\,\beta^2\,\|\tilde Y\tilde Y^\top\tilde F\|$")
+        if eta > 0 and beta == 1.0:
+            ax.axhline(np.linalg.norm(gf_fixed_point(F, Yt, eta)), color="C1", ls=":", label="Eq. (4)")
+        ax.set_ylim(max(g.min() / 10, 1e-8), g.max() * 10)
+        ax.set_xlabel("time t")
+        ax.legend(fontsize=8)
+        ax.set_title(f"Z_{M}, n={len(train_idx)}, K={K}, eta={eta:g}, beta={beta:g}")
+        fig.tight_layout()
+        plt.show()
+
+    return w.interactive(
+        show,
+        log10_eta=w.FloatSlider(value=-3.0, min=-6, max=1, step=0.5, description="log10 eta (-6: 0)"),
+        beta=w.FloatSlider(value=1.0, min=0.25, max=4, step=0.25, description="beta"),
+        log10_alpha=w.FloatSlider(value=-5, min=-8, max=0, step=0.5, description="log10 alpha"),
+        K=w.SelectionSlider(options=[32, 64, 128, 256, 512, 1024], value=512, description="width K"),
     )

@@ -39,12 +39,14 @@ def test_eq4_is_the_gradient_at_the_ridge_readout():
         np.testing.assert_allclose(gf_fixed_point(F, Yt, eta), backprop_gradient(F, Yt, V), rtol=1e-8, atol=1e-12)
 
 
-def test_eq4_against_the_literal_n_by_n_formula():
-    F, Yt = random_problem(n=30, K=8)
+@pytest.mark.parametrize("K", [8, 50])  # both the K x K and the n x n route
+def test_eq4_against_the_literal_formula(K):
+    F, Yt = random_problem(n=30, K=K)
     Ft, eta = centre(F), 0.3
-    n, K = Ft.shape
-    literal = eta * np.linalg.inv(Ft @ Ft.T + eta * np.eye(n)) @ Yt @ Yt.T @ Ft @ np.linalg.inv(Ft.T @ Ft + eta * np.eye(K))
-    np.testing.assert_allclose(gf_fixed_point(F, Yt, eta), literal, rtol=1e-9, atol=1e-12)
+    n = Ft.shape[0]
+    inv = np.linalg.inv
+    literal = eta * inv(Ft @ Ft.T + eta * np.eye(n)) @ Yt @ Yt.T @ Ft @ inv(Ft.T @ Ft + eta * np.eye(K))
+    np.testing.assert_allclose(gf_fixed_point(F, Yt, eta), literal, rtol=1e-8, atol=1e-12)
 
 
 def test_stage1_flow_matches_euler_integration_and_converges_to_eq4():
