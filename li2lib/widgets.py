@@ -14,7 +14,7 @@ from .data import split_indices
 from .groups import cyclic, dihedral, product, symmetric
 from .training import train
 
-__all__ = ["training_explorer", "group_explorer", "stage1_explorer", "GROUP_FAMILIES"]
+__all__ = ["training_explorer", "alignment_explorer", "group_explorer", "stage1_explorer", "GROUP_FAMILIES"]
 
 WEIGHT_DECAYS = [0.0, 1e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 3e-3]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
@@ -27,6 +27,29 @@ def _require_ipywidgets():
     except ImportError as err:  # pragma: no cover - depends on the environment
         raise ImportError("the explorers need ipywidgets: pip install ipywidgets") from err
     return ipywidgets
+
+
+def _run_panel(title: str, controls: dict, draw, run_now: bool):
+    """Controls, a Run button and an output area; pressing Run calls ``draw(**values)``."""
+    w = _require_ipywidgets()
+    button = w.Button(description="Train", button_style="primary", icon="play")
+    out = w.Output()
+
+    def run(_=None):
+        with out:
+            out.clear_output(wait=True)
+            draw(**{k: c.value for k, c in controls.items()})
+            plt.show()
+
+    button.on_click(run)
+    if run_now:
+        run()
+    return w.VBox([w.HTML(title), *controls.values(), button, out])
+
+
+def _slider_style():
+    w = _require_ipywidgets()
+    return dict(style={"description_width": "110px"}, layout=w.Layout(width="420px"))
 
 
 def training_explorer(
@@ -47,43 +70,67 @@ def training_explorer(
     Returns the widget (display it, or let Jupyter do so as the cell's value).
     """
     w = _require_ipywidgets()
-    style = {"description_width": "110px"}
-    layout = w.Layout(width="420px")
+    kw = _slider_style()
     controls = {
-        "weight_decay": w.SelectionSlider(options=WEIGHT_DECAYS, value=weight_decay, description="weight decay",
-                                          style=style, layout=layout),
-        "lr": w.SelectionSlider(options=LEARNING_RATES, value=lr, description="learning rate", style=style,
-                                layout=layout),
+        "weight_decay": w.SelectionSlider(options=WEIGHT_DECAYS, value=weight_decay, description="weight decay", **kw),
+        "lr": w.SelectionSlider(options=LEARNING_RATES, value=lr, description="learning rate", **kw),
         "train_fraction": w.FloatSlider(value=train_fraction, min=0.1, max=0.9, step=0.05,
-                                        description="train fraction", style=style, layout=layout),
-        "hidden": w.SelectionSlider(options=WIDTHS, value=hidden, description="width K", style=style, layout=layout),
-        "epochs": w.IntSlider(value=epochs, min=50, max=2000, step=50, description="epochs", style=style,
-                              layout=layout),
-        "seed": w.IntText(value=seed, description="seed", style=style, layout=w.Layout(width="200px")),
+                                        description="train fraction", **kw),
+        "hidden": w.SelectionSlider(options=WIDTHS, value=hidden, description="width K", **kw),
+        "epochs": w.IntSlider(value=epochs, min=50, max=2000, step=50, description="epochs", **kw),
+        "seed": w.IntText(value=seed, description="seed", **kw),
     }
-    button = w.Button(description="Train", button_style="primary", icon="play")
-    out = w.Output()
 
-    def run(_=None):
-        settings = {k: c.value for k, c in controls.items()}
-        with out:
-            out.clear_output(wait=True)
-            result = train(cyclic(M), eval_every=5, progress=True, **settings)
-            fig, (ax_acc, ax_gf) = plt.subplots(1, 2, figsize=(10, 3.2))
-            h = [result.history]
-            plots.plot_accuracy(h, ax=ax_acc, label="run")
-            plots.mark_epoch(ax_acc, result.first_epoch("test_acc", 0.95), "test acc 0.95")
-            plots.plot_metric(h, "gf_norm", ax=ax_gf, color="C3")
-            ax_gf.set_ylabel(r"$\|G_F\|_F$")
-            ax_acc.legend(loc="center right", fontsize=8)
-            fig.suptitle(f"Z_{M}, " + ", ".join(f"{k}={v}" for k, v in settings.items()), fontsize=9)
-            fig.tight_layout()
-            plt.show()
+    def draw(**settings):
+        result = train(cyclic(M), eval_every=5, progress=True, **settings)
+        fig, (ax_acc, ax_gf) = plt.subplots(1, 2, figsize=(10, 3.2))
+        h = [result.history]
+        plots.plot_accuracy(h, ax=ax_acc, label="run")
+        plots.mark_epoch(ax_acc, result.first_epoch("test_acc", 0.95), "test acc 0.95")
+        plots.plot_metric(h, "gf_norm", ax=ax_gf, color="C3")
+        ax_gf.set_ylabel(r"$\|G_F\|_F$")
+        ax_acc.legend(loc="center right", fontsize=8)
+        fig.suptitle(f"Z_{M}, " + ", ".join(f"{k}={v}" for k, v in settings.items()), fontsize=9)
+        fig.tight_layout()
 
-    button.on_click(run)
-    if run_now:
-        run()
-    return w.VBox([w.HTML(f"<b>Grokking on Z_{M}</b>: change a knob, press Train"), *controls.values(), button, out])
+    return _run_panel(f"<b>Grokking on Z_{M}</b>: change a knob, press Train", controls, draw, run_now)
+
+
+def alignment_explorer(M: int = 23, *, hidden: int = 512, train_fraction: float = 0.6, epochs: int = 400,
+                       run_now: bool = False):
+    """Train a small Z_M network with the chosen weight decay and learning rate and plot how
+    closely its gradients and Adam updates follow grad E (``li2lib.analysis.energy_alignment``)."""
+    import numpy as np
+
+    from .analysis import alignment_snapshots, energy_alignment
+
+    w = _require_ipywidgets()
+    kw = _slider_style()
+    controls = {
+        "weight_decay": w.SelectionSlider(options=WEIGHT_DECAYS, value=2e-4, description="weight decay", **kw),
+        "lr": w.SelectionSlider(options=LEARNING_RATES, value=3e-3, description="learning rate", **kw),
+        "seed": w.IntText(value=0, description="seed", **kw),
+    }
+
+    def draw(weight_decay, lr, seed):
+        result = train(cyclic(M), hidden=hidden, train_fraction=train_fraction, weight_decay=weight_decay, lr=lr,
+                       epochs=epochs, eval_every=5, seed=seed, progress=True,
+                       snapshots=alignment_snapshots(epochs, 20))
+        align = energy_alignment(result)
+        fig, ax = plt.subplots(figsize=(8, 3.4))
+        ax.semilogx(align["epoch"], np.median(align["grad_cos"], axis=1), "o-", label="gradient")
+        ax.semilogx(align["epoch"], np.median(align["update_cos"], axis=1), "s-", label="Adam update")
+        ax.axhline(0, color="0.6", lw=0.8)
+        ax.set_ylim(-1, 1)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("median cosine with grad E")
+        ax2 = ax.twinx()
+        ax2.semilogx(result.history["epoch"][1:], result.history["test_acc"][1:], color="0.5", lw=1)
+        ax2.set_ylabel("test accuracy (grey)")
+        ax.legend(fontsize=8, loc="lower left")
+        fig.tight_layout()
+
+    return _run_panel(f"<b>Energy alignment on Z_{M}</b>", controls, draw, run_now)
 
 
 GROUP_FAMILIES = {
