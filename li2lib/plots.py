@@ -21,6 +21,8 @@ __all__ = [
     "plot_split",
     "plot_inputs",
     "mark_epoch",
+    "plot_spectrum",
+    "animate_ascent",
 ]
 
 TRAIN_STYLE = dict(ls="--", lw=1.2)
@@ -119,3 +121,54 @@ def plot_inputs(X, y, order: int, ax=None, rows: int = 24):
     ax.set_xticks([order / 2 - 0.5, 1.5 * order - 0.5, 2 * order + order / 2], ["e_a", "e_b", "y = e_(a*b)"])
     ax.set_ylabel("sample i")
     return ax
+
+
+def plot_spectrum(spectrum, labels=None, ax=None, cmap="magma"):
+    """Heat map of an irrep spectrum (2, R, K) from ``analysis.irrep_spectrum``: rows are irreps,
+    columns are nodes (the two operand halves side by side), colour is the share of power."""
+    ax = _ax(ax)
+    shares = spectrum / np.where(spectrum.sum(axis=1, keepdims=True) > 0, spectrum.sum(axis=1, keepdims=True), 1)
+    image = np.concatenate([shares[0], np.full((shares.shape[1], 1), np.nan), shares[1]], axis=1)
+    ax.imshow(image, aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_ylabel("irrep (for Z_M: frequency)")
+    ax.set_xlabel("node: first-operand half | second-operand half")
+    if labels is not None:
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    return ax
+
+
+def animate_ascent(spectra, energies, steps, target=None, interval=200):
+    """An animation of energy ascent: per frame, the spectrum heat map of the first-operand
+    halves (irreps x nodes) and every node's energy so far.
+
+    ``spectra`` is (T, R, B) power per irrep and node at each recorded step, ``energies``
+    (T, B), ``steps`` (T,). ``target`` draws a horizontal line (e.g. M/4). Returns a
+    ``matplotlib.animation.FuncAnimation``; ``anim.to_jshtml()`` embeds it in a static page.
+    """
+    from matplotlib import animation
+
+    fig, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
+    total = spectra.sum(axis=1, keepdims=True)
+    shares = spectra / np.where(total > 0, total, 1)
+    image = ax_s.imshow(shares[0], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
+    ax_s.set_xlabel("node")
+    ax_s.set_ylabel("irrep / frequency")
+    ax_e.set_xlim(steps[0], steps[-1])
+    ax_e.set_ylim(0, energies.max() * 1.08)
+    if target is not None:
+        ax_e.axhline(target, color="k", ls="--", lw=1)
+    ax_e.set_xlabel("ascent step")
+    ax_e.set_ylabel("energy")
+    fig.tight_layout()
+
+    def frame(t):
+        image.set_data(shares[t])
+        ax_s.set_title(f"step {steps[t]}: share of each node's power per irrep")
+        for j, line in enumerate(lines):
+            line.set_data(steps[: t + 1], energies[: t + 1, j])
+        return [image, *lines]
+
+    lines = [ax_e.plot([], [], color="C0", alpha=0.4, lw=1)[0] for _ in range(energies.shape[1])]
+    anim = animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
+    plt.close(fig)
+    return anim

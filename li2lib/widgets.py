@@ -11,10 +11,18 @@ import matplotlib.pyplot as plt
 
 from . import plots
 from .data import split_indices
-from .groups import cyclic, dihedral, product, symmetric
+from .groups import alternating, cyclic, dihedral, product, symmetric
 from .training import train
 
-__all__ = ["training_explorer", "alignment_explorer", "group_explorer", "stage1_explorer", "GROUP_FAMILIES"]
+__all__ = [
+    "training_explorer",
+    "alignment_explorer",
+    "group_explorer",
+    "stage1_explorer",
+    "ascent_explorer",
+    "GROUP_FAMILIES",
+    "ASCENT_GROUPS",
+]
 
 WEIGHT_DECAYS = [0.0, 1e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 3e-3]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
@@ -210,3 +218,55 @@ def stage1_explorer(M: int = 23, train_fraction: float = 0.4, seed: int = 0):
         log10_alpha=w.FloatSlider(value=-5, min=-8, max=0, step=0.5, description="log10 alpha"),
         K=w.SelectionSlider(options=[32, 64, 128, 256, 512, 1024], value=512, description="width K"),
     )
+
+
+ASCENT_GROUPS = {
+    "Z_23": lambda: cyclic(23),
+    "Z_15": lambda: cyclic(15),
+    "Z_24": lambda: cyclic(24),
+    "Z_4 x Z_6": lambda: product(4, 6),
+    "S_3": lambda: symmetric(3),
+    "D_5": lambda: dihedral(5),
+    "A_4": lambda: alternating(4),
+    "S_4": lambda: symmetric(4),
+}
+"""Label -> group, for the ascent explorer."""
+
+
+def ascent_explorer(group: str = "Z_23", seed: int = 0):
+    """Pick a group and a seed: one node climbs the energy of Theorem 1 from a random start,
+    and the figure shows its energy per step and where its power ends up, irrep by irrep."""
+    import numpy as np
+
+    from .analysis import irrep_spectrum
+    from .data import centered_targets, full_dataset
+    from .energy import ascend
+
+    w = _require_ipywidgets()
+    if group not in ASCENT_GROUPS:
+        raise ValueError(f"group must be one of {sorted(ASCENT_GROUPS)}, got {group!r}")
+
+    def show(group, seed):
+        g = ASCENT_GROUPS[group]()
+        X, y = full_dataset(g)
+        Yt = centered_targets(y, g.order)
+        w0 = np.random.default_rng(seed).standard_normal(2 * g.order)
+        result = ascend(X, Yt, w0, steps=2000, record_every=1, keep_trajectory=True)
+        spectra = irrep_spectrum(result.trajectory[:, :, 0].T, g)  # (2, R, T)
+        real = g.real_irreps()
+        fig, (ax_e, ax_s) = plt.subplots(1, 2, figsize=(10, 3.4))
+        ax_e.plot(result.steps, result.energy[:, 0], lw=2)
+        ax_e.set_xlabel("ascent step")
+        ax_e.set_ylabel("energy E(w)")
+        ax_e.set_title(f"{g.name}: final E = {result.energy[-1, 0]:.4f} (M = {g.order})")
+        shares = spectra[0] / spectra[0].sum(axis=0, keepdims=True)
+        ax_s.imshow(shares, aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest",
+                    extent=(result.steps[0], result.steps[-1], len(real) - 0.5, -0.5))
+        ax_s.set_yticks(range(len(real)), [f"{k}: d={ir.dim}" for k, ir in enumerate(real)], fontsize=7)
+        ax_s.set_xlabel("ascent step")
+        ax_s.set_title("share of the first half's power per real irrep")
+        fig.tight_layout()
+        plt.show()
+
+    return w.interactive(show, group=w.Dropdown(options=list(ASCENT_GROUPS), value=group),
+                         seed=w.IntText(value=seed))
