@@ -1,4 +1,8 @@
-"""The paper's Stage I quantities (Sec. 3, App. C), computed exactly for given features.
+"""The paper's theoretical quantities, computed exactly for given features.
+
+Stage I (Sec. 3, App. C): the ridge readout, the fixed point of G_F (Eq. 4), Lemma 1's
+prediction (Eq. 5) and the exact frozen-feature flow. Theorem 3 (Sec. 4.3): the feature
+constructions it reconstructs the target from, and the least-squares residual.
 
 Stage I freezes the hidden features F = sigma(X W) and asks what training the output layer V
 alone does to the backpropagated gradient G_F (Eq. 2). Conventions used throughout:
@@ -23,6 +27,10 @@ __all__ = [
     "signal_term",
     "diagonality",
     "stage1_trajectory",
+    "fourier_nodes",
+    "complex_pair_nodes",
+    "memorization_nodes",
+    "readout_residual",
 ]
 
 
@@ -161,3 +169,54 @@ def stage1_trajectory(F, Yt, eta: float, V0, times, beta: float = 1.0) -> dict[s
         RtR = outside_gram + D.T @ D  # R^T R
         norms[i] = beta * np.sqrt(max(float((RtR * (Ve.T @ Ve)).sum()), 0.0))
     return {"times": times, "gf_norm": norms, "V_final": Q @ Ve}
+
+
+def fourier_nodes(M: int, frequencies, phases_u=0.0, phases_v=0.0) -> np.ndarray:
+    """Single-frequency nodes for Z_M, unit norm: column j is
+    [cos(2 pi k_j m / M + phi_j); cos(2 pi k_j m / M + psi_j)], m = 0..M-1.
+
+    These are the maxima of the energy on Z_M (Theorem 2) with free phases on the two halves.
+    Returns a (2M, B) array for B frequencies (phases broadcast against them).
+    """
+    k, pu, pv = np.broadcast_arrays(np.atleast_1d(frequencies), phases_u, phases_v)
+    m = np.arange(M)[:, None]
+    W = np.concatenate([np.cos(2 * np.pi * k * m / M + pu), np.cos(2 * np.pi * k * m / M + pv)])
+    return W / np.linalg.norm(W, axis=0)
+
+
+def complex_pair_nodes(M: int) -> np.ndarray:
+    """Theorem 3's construction for Z_M over C: for every nontrivial character
+    u_k(m) = exp(2 pi i k m / M), the pair of nodes [u_k; u_k] and [u_k; -u_k], 2(M - 1) in all.
+
+    (The paper writes them [u; +-Pu] in coordinates where the second operand is indexed by its
+    inverse; with the inputs [e_a; e_b] used here, P conj(u_k) = u_k.) Squared, the pair differs
+    by 4 u_k(a) u_k(b) = 4 u_k(a + b): a function of the target only.
+    """
+    m = np.arange(M)
+    cols = []
+    for k in range(1, M):
+        u = np.exp(2j * np.pi * k * m / M)
+        cols += [np.concatenate([u, u]), np.concatenate([u, -u])]
+    return np.array(cols).T
+
+
+def memorization_nodes(M: int, a, b) -> np.ndarray:
+    """Nodes that each memorise one pair: column j is [e_{a_j}; e_{b_j}] / sqrt(2)."""
+    a, b = np.asarray(a), np.asarray(b)
+    W = np.zeros((2 * M, len(a)))
+    W[a, np.arange(len(a))] = W[M + b, np.arange(len(a))] = 1 / np.sqrt(2)
+    return W
+
+
+def readout_residual(F, Yt) -> float:
+    """||Y~ - F~ V*|| / ||Y~|| for the least-squares readout V* (Theorem 3 with eta = 0).
+
+    0 means the features reconstruct the centred targets exactly. Works for complex features
+    (then V* is complex, as in Theorem 3 over C).
+    """
+    F = np.asarray(F)
+    Ft = F - F.mean(axis=0, keepdims=True)
+    Yt = np.asarray(Yt)
+    _check_shapes(Ft, Yt)
+    V = np.linalg.lstsq(Ft, Yt.astype(Ft.dtype), rcond=None)[0]
+    return float(np.linalg.norm(Yt - Ft @ V) / np.linalg.norm(Yt))
