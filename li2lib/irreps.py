@@ -7,10 +7,10 @@ Burnside-Dixon method:
 
 1. split the group into conjugacy classes C_1, ..., C_r;
 2. build the class multiplication coefficients c_ijk = #{(x, y) in C_i x C_j : x y = z_k};
-3. the central characters w(K_i) = |C_i| chi(g_i) / chi(1) of the r irreps are the common
+3. the central characters w(K_i) = size(C_i) chi(g_i) / chi(1) of the r irreps are the common
    eigenvectors of the matrices (A_i)_jk = c_ijk, found by diagonalising one random
    combination of them;
-4. chi(1) follows from the orthogonality relation sum_g |chi(g)|^2 = |G|.
+4. chi(1) follows from the orthogonality relation: the sum over g of abs(chi(g))^2 is M.
 
 For each irrep it also reports the Frobenius-Schur indicator (real, complex or quaternionic
 type) and the orthogonal projector onto its isotypic subspace of R^M, the space the paper

@@ -153,6 +153,7 @@ def animate_ascent(spectra, energies, steps, target=None, interval=200):
     image = ax_s.imshow(shares[0], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
     ax_s.set_xlabel("node")
     ax_s.set_ylabel("irrep / frequency")
+    ax_s.set_title(f"step {steps[0]}: share of each node's power per irrep")
     ax_e.set_xlim(steps[0], steps[-1])
     ax_e.set_ylim(0, energies.max() * 1.08)
     if target is not None:

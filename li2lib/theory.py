@@ -115,7 +115,7 @@ def lemma1_prediction(F, Yt, eta: float) -> np.ndarray:
 
 
 def diagonality(A) -> float:
-    """mean |off-diagonal entry| / mean |diagonal entry| of a square matrix.
+    """The mean absolute off-diagonal entry over the mean absolute diagonal entry of a square matrix.
 
     Lemma 1 says F~^T F~ and F~ F~^T are close to multiples of the identity for random W;
     Fig. 3 reports this ratio stays within about 8% during training.
