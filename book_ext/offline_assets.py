@@ -23,7 +23,8 @@ def _use_vendored(app, config):
     config.mathjax_path = FILES["mathjax"]
     config.nb_ipywidgets_js = {
         FILES["require"]: {},
-        FILES["widgets"]: {"data-jupyter-widgets-cdn": "https://cdn.jsdelivr.net/npm/", "crossorigin": "anonymous"},
+        # no crossorigin attribute: it would block the script on file:// pages
+        FILES["widgets"]: {"data-jupyter-widgets-cdn": "https://cdn.jsdelivr.net/npm/"},
     }
 
 
