@@ -14,6 +14,7 @@ from li2lib.energy import (
     sphere_hessian,
 )
 from li2lib.groups import cyclic, dihedral, symmetric
+from li2lib.theory import fourier_nodes
 
 
 def table(g):
@@ -22,10 +23,7 @@ def table(g):
 
 
 def fourier_node(M, k, phase_u=0.3, phase_v=1.1):
-    m = np.arange(M)
-    u, v = np.cos(2 * np.pi * k * m / M + phase_u), np.cos(2 * np.pi * k * m / M + phase_v)
-    w = np.concatenate([u, v])
-    return w / np.linalg.norm(w)
+    return fourier_nodes(M, k, phase_u, phase_v)[:, 0]
 
 
 @pytest.mark.parametrize("M", [7, 11, 23])
