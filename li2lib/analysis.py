@@ -116,7 +116,7 @@ def energy_alignment(result) -> dict[str, np.ndarray]:
     """
     import torch
 
-    from .data import centered_targets, one_hot_inputs
+    from .data import centered_targets, one_hot_inputs, pairs
     from .energy import energy_grad
     from .model import TwoLayerNet
     from .training import LOSSES
@@ -130,8 +130,7 @@ def energy_alignment(result) -> dict[str, np.ndarray]:
         raise ValueError("no two consecutive snapshot epochs: train with snapshots=alignment_snapshots(epochs)")
     group, config = result.group, result.config
     M = group.order
-    a, b = np.divmod(result.train_idx, M)
-    y = group.table[a, b]
+    a, b, y = pairs(group, result.train_idx)
     X, Yt = one_hot_inputs(a, b, M), centered_targets(y, M)
     net = TwoLayerNet(M, config.hidden, config.activation).double()
     ta, tb, ty = (torch.as_tensor(v) for v in (a, b, y))

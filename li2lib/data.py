@@ -26,10 +26,12 @@ CRITICAL_RATIO_MULTIPLIER = 2.7482
 """The constant c of p_c = c ln M / M in the author's code (not stated in the paper's text)."""
 
 
-def pairs(group: Group) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All M^2 ordered pairs as index arrays ``(a, b, y)`` with y = a*b; row i is (i // M, i % M)."""
+def pairs(group: Group, idx=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ordered pairs as index arrays ``(a, b, y)`` with y = a*b: all M^2 of them, row i being
+    (i // M, i % M), or only the rows ``idx`` (e.g. a training split from :func:`split_indices`)."""
     m = group.order
-    a, b = np.divmod(np.arange(m * m, dtype=np.int64), m)
+    rows = np.arange(m * m, dtype=np.int64) if idx is None else np.asarray(idx, dtype=np.int64)
+    a, b = np.divmod(rows, m)
     return a, b, group.table[a, b]
 
 

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .data import split_indices
+from .data import _check_fraction, pairs, split_indices
 from .groups import Group, cyclic
 from .model import ACTIVATIONS, TwoLayerNet
 
@@ -133,14 +133,11 @@ class TrainConfig:
                 f"give train_fraction or train_size, not both (got {self.train_fraction!r} and {self.train_size!r})"
             )
         if self.train_size is None:
-            if not _is_real(self.train_fraction) or not 0 < self.train_fraction <= 1:
-                raise ValueError(f"train_fraction must be in (0, 1], got {self.train_fraction!r}")
+            _check_fraction(self.train_fraction, "train_fraction")
         elif not _is_int(self.train_size) or self.train_size < 1:
             raise ValueError(f"train_size must be an integer >= 1, got {self.train_size!r}")
-        for name in ("lr",):
-            value = getattr(self, name)
-            if not _is_real(value) or not value > 0 or not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        if not _is_real(self.lr) or not self.lr > 0 or not math.isfinite(self.lr):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
         for name in ("weight_decay", "init_scale_w", "init_scale_v"):
             value = getattr(self, name)
             if not _is_real(value) or not value >= 0 or not math.isfinite(value):
@@ -255,9 +252,7 @@ def _prepare(group: Group, config: TrainConfig):
     )
 
     def tensors(idx):
-        a, b = np.divmod(idx, m)
-        y = group.table[a, b]
-        return tuple(torch.as_tensor(v, device=device) for v in (a, b, y))
+        return tuple(torch.as_tensor(v, device=device) for v in pairs(group, idx))
 
     generator = torch.Generator().manual_seed(config.seed)
     net = TwoLayerNet(

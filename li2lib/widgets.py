@@ -181,14 +181,14 @@ def stage1_explorer(M: int = 23, train_fraction: float = 0.4, seed: int = 0):
     and width as controls."""
     import numpy as np
 
-    from .data import centered_targets
+    from .data import centered_targets, pairs
     from .theory import gf_fixed_point, signal_term, stage1_trajectory
 
     w = _require_ipywidgets()
     group = cyclic(M)
     train_idx, _ = split_indices(M * M, train_fraction=train_fraction, seed=seed)
-    a, b = np.divmod(train_idx, M)
-    Yt = centered_targets(group.table[a, b], M)
+    a, b, y = pairs(group, train_idx)
+    Yt = centered_targets(y, M)
     times = np.geomspace(1e-6, 1e6, 200)
 
     def show(log10_eta, beta, log10_alpha, K):

@@ -30,6 +30,9 @@ def test_pairs_and_one_hot_agree():
     X = one_hot_inputs(a, b, 5)
     assert np.array_equal(X, full_dataset(g)[0])
     assert (y == (a + b) % 5).all()
+    sub = np.array([3, 7, 24])
+    a2, b2, y2 = pairs(g, sub)
+    assert list(a2) == [0, 1, 4] and list(b2) == [3, 2, 4] and list(y2) == [3, 3, 3]
 
 
 def test_split_by_fraction_and_by_count():
