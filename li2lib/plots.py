@@ -21,7 +21,6 @@ __all__ = [
     "plot_split",
     "plot_inputs",
     "mark_epoch",
-    "plot_spectrum",
     "animate_ascent",
 ]
 
@@ -120,20 +119,6 @@ def plot_inputs(X, y, order: int, ax=None, rows: int = 24):
     ax.imshow(image, cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
     ax.set_xticks([order / 2 - 0.5, 1.5 * order - 0.5, 2 * order + order / 2], ["e_a", "e_b", "y = e_(a*b)"])
     ax.set_ylabel("sample i")
-    return ax
-
-
-def plot_spectrum(spectrum, labels=None, ax=None, cmap="magma"):
-    """Heat map of an irrep spectrum (2, R, K) from ``analysis.irrep_spectrum``: rows are irreps,
-    columns are nodes (the two operand halves side by side), colour is the share of power."""
-    ax = _ax(ax)
-    shares = spectrum / np.where(spectrum.sum(axis=1, keepdims=True) > 0, spectrum.sum(axis=1, keepdims=True), 1)
-    image = np.concatenate([shares[0], np.full((shares.shape[1], 1), np.nan), shares[1]], axis=1)
-    ax.imshow(image, aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-    ax.set_ylabel("irrep (for Z_M: frequency)")
-    ax.set_xlabel("node: first-operand half | second-operand half")
-    if labels is not None:
-        ax.set_yticks(range(len(labels)), labels, fontsize=7)
     return ax
 
 
