@@ -33,10 +33,11 @@ class PairInputs:
 
     ``a`` and ``b`` are (R, n) element indices. They are kept as flat row indices into
     ``W.reshape(R * 2M, K)`` (run r's rows start at r * 2M), plus the one-hot X of shape
-    (R, n, 2M) when ``dense_backward`` is set (the GPU path).
+    (R, n, 2M) in ``dtype`` when ``dense_backward`` is set (the GPU path).
     """
 
-    def __init__(self, a: torch.Tensor, b: torch.Tensor, order: int, *, dense_backward: bool = False):
+    def __init__(self, a: torch.Tensor, b: torch.Tensor, order: int, *, dense_backward: bool = False,
+                 dtype: torch.dtype = torch.float32):
         if a.shape != b.shape or a.dim() != 2:
             raise ValueError(f"a and b must be (R, n) index tensors of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
         self.runs, self.n = a.shape
@@ -46,7 +47,7 @@ class PairInputs:
         self.rows_b = (b + order + offset).reshape(-1)
         self.onehot = None
         if dense_backward:
-            self.onehot = torch.cat([F.one_hot(a, order), F.one_hot(b, order)], dim=2)
+            self.onehot = torch.cat([F.one_hot(a, order), F.one_hot(b, order)], dim=2).to(dtype)
 
     def __len__(self) -> int:
         return self.n
@@ -108,7 +109,7 @@ def pair_preactivation(W: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> tor
     single = W.dim() == 2
     if single:
         W, a, b = W[None], a[None], b[None]
-    x = PairInputs(a, b, W.shape[1] // 2, dense_backward=W.device.type != "cpu")
+    x = PairInputs(a, b, W.shape[1] // 2, dense_backward=W.device.type != "cpu", dtype=W.dtype)
     H = _PairGather.apply(W, x)
     return H[0] if single else H
 

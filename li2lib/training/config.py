@@ -152,24 +152,28 @@ class TrainConfig:
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
-def _config(settings: dict, where: str) -> TrainConfig:
+def _config(settings: dict, where: str, pairs: int | None) -> TrainConfig:
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise ValueError(f"{where}unknown setting(s) {unknown}; known settings: {list(SETTINGS)}")
     if "train_size" in settings and "train_fraction" not in settings:
         settings = {**settings, "train_fraction": None}
     try:
-        return TrainConfig(**settings)
+        config = TrainConfig(**settings)
     except ValueError as err:
         raise ValueError(f"{where}{err}") from None
+    if pairs is not None and config.train_size is not None and config.train_size > pairs:
+        raise ValueError(f"{where}train_size must be at most {pairs} (the number of pairs), got {config.train_size}")
+    return config
 
 
-def make_configs(runs, shared: dict) -> list[TrainConfig]:
+def make_configs(runs, shared: dict, pairs: int | None = None) -> list[TrainConfig]:
     """One validated :class:`TrainConfig` per entry of ``runs`` (dicts of :data:`PER_RUN`
-    settings), each on top of the ``shared`` settings. Raises ValueError naming the run."""
+    settings), each on top of the ``shared`` settings; ``pairs`` (M^2), when given, bounds
+    train_size. Raises ValueError naming the run."""
     if isinstance(runs, dict) or not isinstance(runs, (list, tuple)) or not runs:
         raise ValueError(f"runs must be a non-empty list of dicts of per-run settings, got {runs!r}")
-    _config(shared, "")  # a bad shared setting is reported as such, not as one run's
+    _config(shared, "", pairs)  # a bad shared setting is reported as such, not as one run's
     configs = []
     for i, run in enumerate(runs):
         if not isinstance(run, dict):
@@ -185,5 +189,5 @@ def make_configs(runs, shared: dict) -> list[TrainConfig]:
             settings["train_fraction"] = None
         if "train_fraction" in run and "train_size" not in run:
             settings["train_size"] = None
-        configs.append(_config(settings, f"runs[{i}]: "))
+        configs.append(_config(settings, f"runs[{i}]: ", pairs))
     return configs

@@ -1,8 +1,7 @@
 """The training loop: R runs stacked on a leading axis and trained as one batched model.
 
-:func:`train_many` validates every run, groups the runs that can share a batch (all settings
-but the per-run ones equal), cuts the groups into batches that fit in memory, and trains each
-batch with :class:`_Batch`. :func:`train` is one run of it.
+:func:`train_many` validates every run, cuts the runs into batches that fit in memory, and
+trains each batch with :class:`_Batch`. :func:`train` is one run of it.
 
 One epoch of a batch (epoch e means "after e optimizer steps"):
 
@@ -21,7 +20,6 @@ between them); there they leave the batch, their results are built, and the batc
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 
@@ -78,6 +76,11 @@ def _check_hooks(metrics, stop_when, callback, names_in_use):
             raise ValueError(f"{name} must be a function or None, got {value!r}")
 
 
+def _dense_backward(device: torch.device) -> bool:
+    """Whether the first layer's backward pass is the dense one-hot product (see li2lib.model.pairs)."""
+    return device.type != "cpu"
+
+
 class _Batch:
     """The state of R runs trained together; see the module docstring for one epoch."""
 
@@ -94,7 +97,7 @@ class _Batch:
         inits = [self.net.init(torch.Generator().manual_seed(k.seed), k.init_scale_w, k.init_scale_v) for k in configs]
         self.params = {name: torch.stack([p[name] for p in inits]).to(device, dtype).requires_grad_()
                        for name in self.net.shapes()}
-        dense = device.type != "cpu"
+        dense = _dense_backward(device)
         self.train = Split(group, [s[0] for s in self.splits], device, dtype, dense)
         self.test = Split(group, [s[1] for s in self.splits], device, dtype, dense)
         lr = torch.tensor([k.lr for k in configs], device=device, dtype=dtype)
@@ -223,18 +226,6 @@ class _Batch:
         return {"running": len(self.slots)}
 
 
-def _batches(configs: list[TrainConfig], group: Group, device, runs_per_batch: int | None) -> list[list[int]]:
-    """Positions of ``configs`` cut into batches: runs that can share one, at most as many as fit."""
-    families: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(configs):
-        families[json.dumps(c.shared(), sort_keys=True, default=str)].append(i)
-    batches = []
-    for members in families.values():
-        size = runs_per_batch or fitting_runs([configs[i] for i in members], group.order, device)
-        batches.extend(members[i : i + size] for i in range(0, len(members), size))
-    return batches
-
-
 def train_many(
     group: Group | int,
     runs: list[dict],
@@ -265,12 +256,7 @@ def train_many(
     Every setting is checked before any work; bad values raise ValueError naming them.
     """
     group = _as_group(group)
-    configs = make_configs(runs, shared)
-    m2 = group.order**2
-    for i, c in enumerate(configs):
-        if c.train_size is not None and c.train_size > m2:
-            where = f"runs[{i}]: " if len(configs) > 1 else ""
-            raise ValueError(f"{where}train_size must be at most {m2} (= {group.order}^2 pairs of {group.name}), got {c.train_size}")
+    configs = make_configs(runs, shared, pairs=group.order**2)
     for name, value in (("runs_per_batch", runs_per_batch), ("sync_every", sync_every)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
@@ -280,7 +266,8 @@ def train_many(
     sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)
 
     results: list[TrainResult | None] = [None] * len(configs)
-    batches = _batches(configs, group, device, runs_per_batch)
+    size = runs_per_batch or fitting_runs(configs, group.order, device)
+    batches = [list(range(i, min(i + size, len(configs)))) for i in range(0, len(configs), size)]
     label = f"{group.name} K={configs[0].hidden}" if len(configs) == 1 else f"{len(configs)} runs on {group.name}"
     total = sum(configs[b[0]].epochs + 1 for b in batches)
     with tqdm(total=total, disable=not progress, desc=label, leave=False) as bar:

@@ -6,17 +6,19 @@ import math
 
 import torch
 
+from ..data import train_count
 from ..model import block_size, make_network
 from .config import DTYPES, TrainConfig
 
-__all__ = ["run_bytes", "free_bytes", "runs_per_batch", "MEMORY_SHARE", "CPU_MAX_RUNS"]
+__all__ = ["run_bytes", "free_bytes", "runs_per_batch", "MEMORY_SHARE", "CPU_BATCH_ROWS"]
 
 MEMORY_SHARE = 0.5
 """The share of the free memory a batch may plan to use."""
 
-CPU_MAX_RUNS = 64
-"""At most this many runs per batch on a CPU: beyond it the per-epoch overhead is already
-amortised, and smaller batches let finished runs be saved sooner."""
+CPU_BATCH_ROWS = 4096
+"""On a CPU, a batch holds at most about this many training pairs over all its runs (at
+least one run). Batching only saves per-step overhead, which a large run does not have; past
+this size the blocks of the first layer get too thin to keep the matmuls efficient."""
 
 
 def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
@@ -57,6 +59,10 @@ def free_bytes(device: torch.device) -> int:
 
 def runs_per_batch(configs: list[TrainConfig], order: int, device: torch.device) -> int:
     """How many runs of ``configs`` (which share their shape) to train in one batch."""
-    fit = math.floor(MEMORY_SHARE * free_bytes(device) / run_bytes(configs[0], order, device))
-    cap = CPU_MAX_RUNS if device.type == "cpu" else len(configs)
+    fit = math.floor(MEMORY_SHARE * free_bytes(device) / max(run_bytes(c, order, device) for c in configs))
+    cap = len(configs)
+    if device.type == "cpu":
+        pairs = order * order
+        cap = CPU_BATCH_ROWS // max(train_count(pairs, train_fraction=c.train_fraction, train_size=c.train_size)
+                                    for c in configs)
     return max(1, min(fit, cap, len(configs)))

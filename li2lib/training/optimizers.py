@@ -66,7 +66,7 @@ def _triples(name, value):
 
 class Optimizer:
     """Base class. Subclasses list their options in ``OPTIONS`` (name -> (default, check))
-    and compute a parameter's new value in :meth:`update`."""
+    and compute a parameter's step in :meth:`delta`."""
 
     OPTIONS: dict = {}
 
@@ -88,14 +88,17 @@ class Optimizer:
 
     @torch.no_grad()
     def step(self, grads: dict, active: torch.Tensor) -> None:
-        """One update of every parameter from ``grads``, for the runs where ``active``."""
+        """One update of every parameter from ``grads``, for the runs where ``active``.
+
+        The gradients are used as scratch space (they are consumed by the step)."""
         self.steps += 1
-        keep = active.view(-1, 1, 1)
+        frozen = ~active.view(-1, 1, 1)
         lr, wd = self.lr.view(-1, 1, 1), self.weight_decay.view(-1, 1, 1)
         for name, p in self.params.items():
-            p.copy_(torch.where(keep, self.update(name, p, grads[name], lr, wd), p))
+            p.sub_(self.delta(name, p, grads[name], lr, wd).masked_fill_(frozen, 0.0))
 
-    def update(self, name: str, p, g, lr, wd) -> torch.Tensor:
+    def delta(self, name: str, p, g, lr, wd) -> torch.Tensor:
+        """The step for parameter ``name``: its new value is p - delta. May overwrite ``g``."""
         raise NotImplementedError
 
     def select(self, keep: torch.Tensor, params: dict) -> None:
@@ -113,15 +116,15 @@ class Optimizer:
         return state[key]
 
     def _adam(self, name, p, g, lr, wd, *, decoupled: bool, betas, eps):
-        """Adam's new value for p (Kingma & Ba, with torch.optim.Adam's bias correction)."""
+        """Adam's step for p (Kingma & Ba, with torch.optim.Adam's bias correction)."""
         beta1, beta2 = betas
         if not decoupled:
-            g = g + wd * p
+            g.addcmul_(p, wd)
         m = self._buffer(name, "m", p).lerp_(g, 1 - beta1)
         v = self._buffer(name, "v", p).mul_(beta2).addcmul_(g, g, value=1 - beta2)
-        denom = (v.sqrt() / math.sqrt(1 - beta2**self.steps)).add_(eps)
-        base = p * (1 - lr * wd) if decoupled else p
-        return base - (m / denom).mul_(lr / (1 - beta1**self.steps))
+        denom = torch.sqrt(v, out=g).div_(math.sqrt(1 - beta2**self.steps)).add_(eps)
+        step = torch.div(m, denom, out=denom).mul_(lr / (1 - beta1**self.steps))
+        return step.addcmul_(p, lr * wd) if decoupled else step
 
 
 class Adam(Optimizer):
@@ -129,14 +132,14 @@ class Adam(Optimizer):
 
     OPTIONS = {"betas": ((0.9, 0.999), _betas), "eps": (1e-8, _positive)}
 
-    def update(self, name, p, g, lr, wd):
+    def delta(self, name, p, g, lr, wd):
         return self._adam(name, p, g, lr, wd, decoupled=False, **self.options)
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay: p <- p (1 - eta lambda) before the step (``torch.optim.AdamW``)."""
 
-    def update(self, name, p, g, lr, wd):
+    def delta(self, name, p, g, lr, wd):
         return self._adam(name, p, g, lr, wd, decoupled=True, **self.options)
 
 
@@ -145,14 +148,14 @@ class SGD(Optimizer):
 
     OPTIONS = {"momentum": (0.9, _unit_interval), "nesterov": (False, _flag)}
 
-    def update(self, name, p, g, lr, wd):
-        g = g + wd * p
+    def delta(self, name, p, g, lr, wd):
+        g.addcmul_(p, wd)
         mu = self.options["momentum"]
         if mu:
             state = self.state[name]
             buf = state["buf"] = g.clone() if "buf" not in state else state["buf"].mul_(mu).add_(g)
-            g = g + mu * buf if self.options["nesterov"] else buf
-        return p - lr * g
+            g = g.add_(buf, alpha=mu) if self.options["nesterov"] else buf
+        return g * lr
 
 
 AUTHOR_NS_COEFFICIENTS = (
@@ -200,14 +203,14 @@ class Muon(Optimizer):
         "eps": (1e-8, _positive),
     }
 
-    def update(self, name, p, g, lr, wd):
+    def delta(self, name, p, g, lr, wd):
         o = self.options
         if name not in self.hidden:
             return self._adam(name, p, g, lr, wd, decoupled=False, betas=o["betas"], eps=o["eps"])
         m = self._buffer(name, "m", p).lerp_(g, 1 - o["momentum"])
         direction = torch.lerp(m, g, o["nesterov_weight"]) if o["nesterov"] else m
         ortho = newton_schulz(direction.float(), o["coefficients"], eps=1e-7).to(p.dtype)
-        return p * (1 - lr * wd) - lr * ortho
+        return (ortho * lr).addcmul_(p, lr * wd)
 
 
 class TorchMuon(Optimizer):
@@ -229,7 +232,7 @@ class TorchMuon(Optimizer):
         "eps": (1e-8, _positive),
     }
 
-    def update(self, name, p, g, lr, wd):
+    def delta(self, name, p, g, lr, wd):
         o = self.options
         if name not in self.hidden:
             return self._adam(name, p, g, lr, wd, decoupled=False, betas=o["betas"], eps=o["eps"])
@@ -242,7 +245,7 @@ class TorchMuon(Optimizer):
             scale = math.sqrt(max(1.0, fan_out / fan_in))
         else:
             scale = 0.2 * math.sqrt(max(fan_out, fan_in))
-        return p * (1 - lr * wd) - (lr * scale) * ortho.to(p.dtype)
+        return (ortho.to(p.dtype) * (lr * scale)).addcmul_(p, lr * wd)
 
 
 def _bad_steps(name, value):
