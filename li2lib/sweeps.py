@@ -365,7 +365,8 @@ SWEEPS = {
         runs=[{knob: v} for knob, values in KNOB_VALUES.items() for v in values],
     ),
 }
-"""name -> dict(group, base, runs): the sweeps whose results the book stores in the package."""
+"""name -> dict(group or groups, base, runs): the sweeps whose results the book stores in the
+package; ``groups`` (a list of Groups or ints) runs every run on each group."""
 
 
 def stored_folder(name: str) -> Path:
@@ -375,12 +376,16 @@ def stored_folder(name: str) -> Path:
     return Path(__file__).parent / "stored" / name
 
 
-def stored_run(name: str, folder: str | Path | None = None, **run) -> RunRecord:
+def stored_run(name: str, folder: str | Path | None = None, *, group: Group | int | None = None, **run) -> RunRecord:
     """One run of the named sweep, e.g. ``stored_run("knobs", train_fraction=0.2).history``;
-    settings not given are the sweep's base values."""
+    settings not given are the sweep's base values. A sweep over several groups needs ``group``."""
     folder = Path(folder) if folder is not None else stored_folder(name)
     spec = SWEEPS[name]
-    path = folder / f"{run_key(spec['group'], {**spec['base'], **run})}.npz"
+    if group is None:
+        if "group" not in spec:
+            raise ValueError(f"sweep {name!r} covers several groups: give group=")
+        group = spec["group"]
+    path = folder / f"{run_key(group, {**spec['base'], **run})}.npz"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; make it with: li2lib sweep {name}")
     return load_run(path)

@@ -263,3 +263,35 @@ def test_every_submodule_is_reachable_after_import():
         assert getattr(li2lib, name) is importlib.import_module(f"li2lib.{name}")
     with pytest.raises(AttributeError):
         li2lib.no_such_module
+
+
+def test_continue_from_weights_on_a_subset():
+    """initial= and split=: the second stage starts from the first stage's weights and trains
+    on the pairs it is given (the set-up of ungrokking experiments)."""
+    g = li2lib.cyclic(11)
+    first = train(g, hidden=64, epochs=30, lr=1e-2, progress=False, device="cpu")
+    subset = (first.train_idx[::2], first.test_idx)
+    second = train(g, hidden=64, epochs=5, lr=1e-2, progress=False, device="cpu", initial=first.params, split=subset)
+    assert np.array_equal(second.train_idx, subset[0]) and np.array_equal(second.test_idx, subset[1])
+    assert second.config.train_size == len(subset[0]) and second.config.train_fraction is None
+    assert second.history["w_norm"][0] == pytest.approx(np.linalg.norm(first.W), rel=1e-6)
+    assert second.history["test_acc"][0] == pytest.approx(first.history["test_acc"][-1])
+    mixed = train_many(g, [dict(seed=0), dict(seed=1)], hidden=64, epochs=5, lr=1e-2, progress=False, device="cpu",
+                       initial=[first.params, None], splits=[subset, None])
+    np.testing.assert_allclose(mixed[0].history["train_loss"], second.history["train_loss"], rtol=1e-5)
+    assert len(mixed[1].train_idx) == int(0.4 * 121)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(initial=[{"W": np.zeros((14, 8))}]), r"initial\[0\] must be a dict of the weights \['V', 'W'\]"),
+        (dict(initial=[{"W": np.zeros((14, 9)), "V": np.zeros((8, 7))}]), r"initial\[0\]\['W'\] must be a finite array of shape \(14, 8\)"),
+        (dict(splits=[(np.arange(5), np.arange(3, 9))]), r"splits\[0\] must hold a non-empty train_idx and a test_idx of distinct"),
+        (dict(splits=[(np.arange(5), [60])]), r"row indices in \[0, 49\)"),
+        (dict(splits=[]), r"splits must be a list with one"),
+    ],
+)
+def test_bad_initial_weights_and_splits(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_many(7, [{}], hidden=8, progress=False, **kwargs)

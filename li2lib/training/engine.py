@@ -20,6 +20,7 @@ between them); there they leave the batch, their results are built, and the batc
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 
@@ -81,10 +82,52 @@ def _dense_backward(device: torch.device) -> bool:
     return device.type != "cpu"
 
 
+def _check_splits(splits, runs: int, pairs: int) -> list:
+    if splits is None:
+        return [None] * runs
+    if not isinstance(splits, (list, tuple)) or len(splits) != runs:
+        raise ValueError(f"splits must be a list with one (train_idx, test_idx) or None per run ({runs}), got {splits!r}")
+    checked = []
+    for i, split in enumerate(splits):
+        if split is None:
+            checked.append(None)
+            continue
+        if not isinstance(split, (list, tuple)) or len(split) != 2:
+            raise ValueError(f"splits[{i}] must be a pair (train_idx, test_idx), got {split!r}")
+        train_idx, test_idx = (np.asarray(part, dtype=np.int64).ravel() for part in split)
+        both = np.concatenate([train_idx, test_idx])
+        if len(train_idx) == 0 or both.min() < 0 or both.max() >= pairs or len(np.unique(both)) != len(both):
+            raise ValueError(f"splits[{i}] must hold a non-empty train_idx and a test_idx of distinct row indices "
+                             f"in [0, {pairs}), got {len(train_idx)} and {len(test_idx)} indices")
+        checked.append((np.sort(train_idx), np.sort(test_idx)))
+    return checked
+
+
+def _check_initial(initial, configs: list[TrainConfig], order: int) -> list:
+    if initial is None:
+        return [None] * len(configs)
+    if not isinstance(initial, (list, tuple)) or len(initial) != len(configs):
+        raise ValueError(f"initial must be a list with one dict of weights or None per run ({len(configs)}), got {initial!r}")
+    c = configs[0]
+    shapes = make_network(order, c.hidden, c.activation, layers=c.layers, residual=c.residual).shapes()
+    for i, given in enumerate(initial):
+        if given is None:
+            continue
+        if not isinstance(given, dict) or set(given) != set(shapes):
+            raise ValueError(f"initial[{i}] must be a dict of the weights {sorted(shapes)}, got "
+                             f"{sorted(given) if isinstance(given, dict) else given!r}")
+        for name, shape in shapes.items():
+            if tuple(np.shape(given[name])) != shape or not np.isfinite(np.asarray(given[name])).all():
+                raise ValueError(f"initial[{i}][{name!r}] must be a finite array of shape {shape}, "
+                                 f"got shape {tuple(np.shape(given[name]))}")
+    return list(initial)
+
+
 class _Batch:
     """The state of R runs trained together; see the module docstring for one epoch."""
 
-    def __init__(self, group: Group, configs: list[TrainConfig], device: torch.device, metrics, stop_when):
+    def __init__(self, group: Group, configs: list[TrainConfig], device: torch.device, metrics, stop_when,
+                 initial: list, splits: list):
         c = self.config = configs[0]
         self.group, self.configs, self.device = group, configs, device
         self.extra, self.stop_when = metrics, stop_when
@@ -92,9 +135,11 @@ class _Batch:
         dtype = DTYPES[c.dtype]
         self.net = make_network(m, c.hidden, c.activation, layers=c.layers, residual=c.residual,
                                 output_scale=c.output_scale)
-        self.splits = [split_indices(m * m, train_fraction=k.train_fraction, train_size=k.train_size, seed=k.seed)
-                       for k in configs]
-        inits = [self.net.init(torch.Generator().manual_seed(k.seed), k.init_scale_w, k.init_scale_v) for k in configs]
+        self.splits = [split or split_indices(m * m, train_fraction=k.train_fraction, train_size=k.train_size, seed=k.seed)
+                       for k, split in zip(configs, splits)]
+        inits = [{n: torch.as_tensor(v) for n, v in given.items()} if given is not None else
+                 self.net.init(torch.Generator().manual_seed(k.seed), k.init_scale_w, k.init_scale_v)
+                 for k, given in zip(configs, initial)]
         self.params = {name: torch.stack([p[name] for p in inits]).to(device, dtype).requires_grad_()
                        for name in self.net.shapes()}
         dense = _dense_backward(device)
@@ -236,6 +281,8 @@ def train_many(
     runs_per_batch: int | None = None,
     sync_every: int | None = None,
     callback=None,
+    initial: list | None = None,
+    splits: list | None = None,
     **shared,
 ) -> list[TrainResult]:
     """Train many runs at once; returns one :class:`TrainResult` per entry of ``runs``, in order.
@@ -253,10 +300,21 @@ def train_many(
     in ``.error`` instead of raising. ``callback(position, result)`` is called as each run
     finishes (e.g. to save it). ``sync_every``: epochs between host synchronisations (default 1
     on a CPU, 50 on a GPU). ``metrics``: extra metrics, see :mod:`li2lib.training.metrics`.
+
+    To continue from given weights or train on given pairs (e.g. to continue a grokked run on
+    a subset of its data), pass per run ``initial[i]``, a dict of weights by name such as a
+    previous result's ``params`` (the optimizer starts afresh), and ``splits[i]``, a pair
+    (train_idx, test_idx) of row indices of the M^2 table (the run's ``train_size`` becomes
+    len(train_idx)); None entries keep the seeded defaults.
+
     Every setting is checked before any work; bad values raise ValueError naming them.
     """
     group = _as_group(group)
     configs = make_configs(runs, shared, pairs=group.order**2)
+    splits = _check_splits(splits, len(configs), group.order**2)
+    configs = [c if split is None else dataclasses.replace(c, train_fraction=None, train_size=len(split[0]))
+               for c, split in zip(configs, splits)]
+    initial = _check_initial(initial, configs, group.order)
     for name, value in (("runs_per_batch", runs_per_batch), ("sync_every", sync_every)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
@@ -272,7 +330,8 @@ def train_many(
     total = sum(configs[b[0]].epochs + 1 for b in batches)
     with tqdm(total=total, disable=not progress, desc=label, leave=False) as bar:
         for positions in batches:
-            batch = _Batch(group, [configs[i] for i in positions], device, metrics, stop_when)
+            batch = _Batch(group, [configs[i] for i in positions], device, metrics, stop_when,
+                           [initial[i] for i in positions], [splits[i] for i in positions])
             epochs = batch.config.epochs
             for e in range(epochs + 1):
                 batch.epoch(e)
@@ -291,12 +350,12 @@ def train_many(
 
 
 def train(group: Group | int = 71, *, progress: bool = True, metrics: dict | None = None, stop_when=None,
-          **settings) -> TrainResult:
+          initial: dict | None = None, split: tuple | None = None, **settings) -> TrainResult:
     """Train sigma(X W) V on ``group`` (an int M means Z_M) and return a :class:`TrainResult`.
 
     Settings are the fields of :class:`TrainConfig` (defaults: the paper's Fig. 3), plus
-    ``progress`` (tqdm bar, default True), ``metrics`` and ``stop_when`` (see
-    :func:`train_many`). For example::
+    ``progress`` (tqdm bar, default True), ``metrics``, ``stop_when``, ``initial`` (weights to
+    start from) and ``split`` (train and test indices), as in :func:`train_many`. For example::
 
         result = train(cyclic(71), hidden=2048, train_fraction=0.4, weight_decay=2e-4,
                        lr=1e-3, epochs=300, seed=0)
@@ -307,7 +366,8 @@ def train(group: Group | int = 71, *, progress: bool = True, metrics: dict | Non
     :class:`TrainingDiverged`, which carries the result so far. The same seed on the same
     device gives an identical history.
     """
-    (result,) = train_many(group, [{}], progress=progress, metrics=metrics, stop_when=stop_when, **settings)
+    (result,) = train_many(group, [{}], progress=progress, metrics=metrics, stop_when=stop_when,
+                           initial=[initial], splits=[split], **settings)
     if result.error:
         raise TrainingDiverged(result.error, result)
     return result
