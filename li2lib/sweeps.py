@@ -400,3 +400,66 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+# --- Chapter 7: the scaling law (Fig. 5) -------------------------------------------------------
+
+def _scaling_families(scale: str) -> dict[str, list[Group]]:
+    """The four families of Fig. 5 at ``scale`` ("cpu" or "paper"): family name -> groups.
+
+    Non-abelian groups are those whose largest irrep has dimension 2: dihedral groups and
+    their products with cyclic groups (a dicyclic group Dic_n joins the list as one more entry).
+    """
+    from .groups import dihedral, product
+
+    if scale == "cpu":
+        return {
+            "prime": [cyclic(m) for m in (17, 23, 31, 41, 47)],
+            "composite": [cyclic(m) for m in (18, 30, 40)],
+            "product": [product(4, 7), product(2, 2, 9), product(5, 2, 2, 2)],
+            "nonabelian": [dihedral(9), dihedral(12), dihedral(15), dihedral(20)],
+        }
+    return {
+        "prime": [cyclic(m) for m in (23, 31, 41, 53, 61, 71, 83, 97, 113, 127)],
+        "composite": [cyclic(m) for m in (24, 36, 48, 60, 72, 90, 100, 120)],
+        "product": [product(4, 7), product(5, 6), product(2, 2, 9), product(13, 11), product(5, 2, 2, 2),
+                    product(6, 4, 2), product(3, 2, 17), product(2, 3, 3, 5)],
+        "nonabelian": [dihedral(12), dihedral(18), dihedral(25), dihedral(32), dihedral(40), dihedral(50),
+                       dihedral(63), product(dihedral(10), 3), product(dihedral(14), 4)],
+    }
+
+
+SCALING_FAMILIES = {scale: _scaling_families(scale) for scale in ("cpu", "paper")}
+"""scale -> family -> groups of the sweeps ``scaling-cpu-FAMILY`` and ``scaling-paper``."""
+
+SCALING_FRACTIONS = {
+    # one geometric grid (ratio 1.25) for every group: it spans c ln M / M for c from about 2
+    # to 11 at M = 47 and from 1.1 to 5.4 at M = 17, where the boundaries lie
+    "cpu": [round(0.15 * 1.25**k, 3) for k in range(1, 9)],
+    # ratio 1.2 from 0.06 to 0.92: c from about 1.6 to 25 at M = 127 and from 1.2 to 6.8 at M = 23
+    "paper": [round(0.06 * 1.2**k, 3) for k in range(16)],
+}
+"""scale -> the training fractions p of every group's phase-diagram column."""
+
+SCALING_BASE = {
+    "cpu": dict(hidden=512, lr=5e-4, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+    "paper": dict(hidden=2048, lr=5e-4, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+}
+"""scale -> shared settings: the paper's Fig. 5 (lr 5e-4, weight decay 2e-4, 3000 epochs,
+K = 2048), at CPU scale with K = 512; a run stops once its test accuracy reaches 0.99."""
+
+# Chapter 7's stored phase diagrams, one sweep per panel of Fig. 5, CPU scale: K = 512, orders
+# up to 47, 3 seeds for Z_M prime and the non-abelian groups (the fits of c), 2 for the others.
+for _family, _seeds in (("prime", 3), ("nonabelian", 3), ("composite", 2), ("product", 2)):
+    SWEEPS[f"scaling-cpu-{_family}"] = dict(
+        groups=SCALING_FAMILIES["cpu"][_family],
+        base=SCALING_BASE["cpu"],
+        runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["cpu"] for s in range(_seeds)],
+    )
+# Fig. 5 at the paper's scale (K = 2048, 20 seeds, orders up to 143), all four panels, for a
+# GPU: li2lib sweep scaling-paper --device cuda. Not stored.
+SWEEPS["scaling-paper"] = dict(
+    groups=[g for family in SCALING_FAMILIES["paper"].values() for g in family],
+    base=SCALING_BASE["paper"],
+    runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["paper"] for s in range(20)],
+)
