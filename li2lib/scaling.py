@@ -12,6 +12,8 @@ This module measures the boundary instead of assuming it:
   error from a bootstrap over the runs at each fraction and from the spacing of the grid.
 - :func:`fit_law`: fits p_c(M) by one of :data:`LAWS` (c ln M / M, a / M, b M^-alpha) by
   weighted least squares on ln p_c, with the parameters' standard errors and chi^2.
+- :func:`accuracy_at`: a run's test accuracy at an earlier epoch, to ask where the boundary
+  lies after a shorter training (the boundary is defined at a training horizon).
 - :func:`ratio`: the ratio of two fitted constants with its standard error (e.g. the c of the
   groups with 2-dimensional irreps over the c of abelian groups: Theorem 4's d_k^2 says 4).
 """
@@ -23,12 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Crossing", "LawFit", "LAWS", "fit_crossing", "fit_law", "ratio", "logistic"]
+__all__ = ["Crossing", "LawFit", "LAWS", "fit_crossing", "fit_law", "ratio", "logistic", "accuracy_at"]
 
 CLIP = 0.01
 """Accuracies are clipped to [CLIP, 1 - CLIP] for the logistic fit, so that a perfectly sharp
 step (all runs 0 below, 1 above) has a finite fit whose crossing sits midway (in ln p)."""
 
+
+ROUNDING = 1e-6
+"""Accuracies logged in float32 can exceed 1 by rounding; that much is accepted (and clipped)."""
 
 WINDOW = 2
 """A bracketed crossing is fitted to the runs at the WINDOW fractions below the first fraction
@@ -68,8 +73,10 @@ def _check_runs(fractions, accuracies):
         raise ValueError(f"fractions and accuracies must have the same length, got {p.size} and {acc.size}")
     if not np.all((p > 0) & (p <= 1)):
         raise ValueError(f"fractions must lie in (0, 1], got {p[~((p > 0) & (p <= 1))][:3].tolist()}")
-    if not np.all((acc >= 0) & (acc <= 1)):
-        raise ValueError(f"accuracies must lie in [0, 1] (no NaN), got {acc[~((acc >= 0) & (acc <= 1))][:3].tolist()}")
+    ok = (acc >= -ROUNDING) & (acc <= 1 + ROUNDING)
+    if not np.all(ok):
+        raise ValueError(f"accuracies must lie in [0, 1] (no NaN), got {acc[~ok][:3].tolist()}")
+    acc = np.clip(acc, 0.0, 1.0)
     if len(np.unique(p)) < 2:
         raise ValueError(f"fractions must hold at least 2 distinct values, got {np.unique(p).tolist()}")
     return p, acc
@@ -246,3 +253,19 @@ def ratio(top: LawFit, bottom: LawFit, name: str = "c") -> tuple[float, float]:
     r = top.params[name] / bottom.params[name]
     rel = math.hypot(top.se[name] / top.params[name], bottom.se[name] / bottom.params[name])
     return r, r * rel
+
+
+def accuracy_at(history: dict, epoch: int, metric: str = "test_acc") -> float:
+    """``metric`` of a run's ``history`` at ``epoch``: its last logged value at or before it.
+
+    A run that stopped early (it reached ``stop_at_test_acc``) keeps its last value at later
+    epochs, as if trained on; a run that did not reach ``epoch`` otherwise has no value there.
+    Raises ValueError if the history starts after ``epoch`` or lacks ``metric``.
+    """
+    if metric not in history or "epoch" not in history:
+        raise ValueError(f"history must hold 'epoch' and {metric!r}, got {sorted(history)}")
+    epochs = np.asarray(history["epoch"])
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or len(epochs) == 0 or epoch < epochs[0]:
+        raise ValueError(f"epoch must be an integer >= the first logged epoch "
+                         f"({epochs[0] if len(epochs) else 'none'}), got {epoch!r}")
+    return float(np.asarray(history[metric])[np.searchsorted(epochs, epoch, side="right") - 1])

@@ -463,3 +463,38 @@ SWEEPS["scaling-paper"] = dict(
     base=SCALING_BASE["paper"],
     runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["paper"] for s in range(20)],
 )
+
+# Is the boundary a horizon? Below and at the 3000-epoch boundary of Z_23 and Z_31, five times
+# longer and without early stopping (a grokked run may also fall back).
+SWEEPS["scaling-horizon"] = dict(
+    groups=[23, 31],
+    base={**SCALING_BASE["cpu"], "epochs": 15000, "eval_every": 100, "stop_at_test_acc": None},
+    runs=[dict(train_fraction=p, seed=s) for p in (0.2, 0.234, 0.266, 0.293, 0.33) for s in range(2)],
+)
+# Does the width move the boundary? Z_31 around its boundary at K = 128 and K = 2048 (K = 512
+# is in scaling-cpu-prime).
+for _width in (128, 2048):
+    SWEEPS[f"scaling-width-{_width}"] = dict(
+        group=31,
+        base={**SCALING_BASE["cpu"], "hidden": _width},
+        runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["cpu"][1:5] for s in range(2)],
+    )
+
+# --- Chapter 8: the learning rate near the boundary (Figs. 6-7) -------------------------------
+
+# Z_23 (a panel of Fig. 6) with K = 1024 as in Fig. 6, over training fraction x learning rate,
+# from its 3000-epoch boundary (p ~ 0.37 at lr 5e-4) to twice it.
+SWEEPS["lr-basin"] = dict(
+    group=23,
+    base=dict(hidden=1024, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+    runs=[dict(train_fraction=p, lr=lr, seed=s) for p in (0.293, 0.366, 0.458, 0.572, 0.715)
+          for lr in (5e-4, 1e-3, 2e-3, 5e-3, 1e-2) for s in range(3)],
+)
+# Figs. 6-7 at the paper's scale (M = 23, 71, 127, K = 1024, 15 seeds; Fig. 7 is M = 127 at
+# p = 0.2, n = 3225, lr 1e-3, 2e-3 and 5e-3), for a GPU: li2lib sweep lr-basin-paper --device cuda.
+SWEEPS["lr-basin-paper"] = dict(
+    groups=[23, 71, 127],
+    base=dict(hidden=1024, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+    runs=[dict(train_fraction=p, lr=lr, seed=s) for p in (0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+          for lr in (5e-4, 1e-3, 2e-3, 5e-3, 1e-2) for s in range(15)],
+)

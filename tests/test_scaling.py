@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from li2lib.scaling import LAWS, fit_crossing, fit_law, logistic, ratio
+from li2lib.scaling import LAWS, accuracy_at, fit_crossing, fit_law, logistic, ratio
 
 
 def synthetic_runs(p50, width, levels, seeds, noise, rng):
@@ -105,3 +105,14 @@ def test_ratio_and_law_errors():
         fit_law(M[:2], np.full(2, 0.3), np.full(2, 0.1), "b M^-alpha")
     with pytest.raises(ValueError, match="name must be a parameter of both"):
         ratio(one, four, "alpha")
+
+
+def test_accuracy_at_reads_the_last_logged_value():
+    history = {"epoch": np.array([0, 50, 100, 150]), "test_acc": np.array([0.0, 0.1, 0.6, 0.995])}
+    assert accuracy_at(history, 0) == 0.0
+    assert accuracy_at(history, 99) == 0.1 and accuracy_at(history, 100) == 0.6
+    assert accuracy_at(history, 3000) == 0.995  # stopped at 150: it keeps its value
+    with pytest.raises(ValueError, match="epoch must be an integer"):
+        accuracy_at({"epoch": np.array([10]), "test_acc": np.array([0.0])}, 5)
+    with pytest.raises(ValueError, match="history must hold"):
+        accuracy_at({"epoch": np.array([0])}, 5)
