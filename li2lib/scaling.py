@@ -82,39 +82,46 @@ def _check_runs(fractions, accuracies):
     return p, acc
 
 
-def _logistic_mle(x, y, iterations: int = 200):
-    """Maximise sum y log q + (1 - y) log(1 - q), q = sigmoid(a + b x), by damped Newton
-    steps (the objective is concave in (a, b) for y in (0, 1)). Returns (a, b)."""
-    design = np.column_stack([np.ones_like(x), x])
+def _logistic_mle(x, Y, iterations: int = 100):
+    """Maximise sum y log q + (1 - y) log(1 - q), q = sigmoid(a + b x), for every row of Y
+    (B problems sharing x, one per row) by damped Newton steps; the objective is concave in
+    (a, b) for y in (0, 1). Returns (B, 2): a and b of each row."""
+    design = np.column_stack([np.ones_like(x), x])  # (n, 2)
 
     def loglik(theta):
-        z = design @ theta
-        return float(np.sum(y * z - np.logaddexp(0.0, z)))
+        z = theta @ design.T  # (B, n)
+        return np.sum(Y * z - np.logaddexp(0.0, z), axis=1)
 
     # start: least squares on the logits
-    theta = np.linalg.lstsq(design, np.log(y / (1 - y)), rcond=None)[0]
+    theta = np.linalg.lstsq(design, np.log(Y / (1 - Y)).T, rcond=None)[0].T
     value = loglik(theta)
     for _ in range(iterations):
-        q = 1.0 / (1.0 + np.exp(-(design @ theta)))
-        grad = design.T @ (y - q)
-        hess = design.T @ (design * (q * (1 - q))[:, None]) + 1e-12 * np.eye(2)
-        step = np.linalg.solve(hess, grad)
-        t = 1.0
-        while t > 1e-8:
-            trial = theta + t * step
-            new = loglik(trial)
-            if new >= value - 1e-12:
+        q = 1.0 / (1.0 + np.exp(-(theta @ design.T)))
+        grad = (Y - q) @ design
+        hess = np.einsum("bn,ni,nj->bij", q * (1 - q), design, design) + 1e-12 * np.eye(2)
+        step = np.linalg.solve(hess, grad[..., None])[..., 0]
+        t = np.ones(len(theta))
+        trial = theta + step
+        new = loglik(trial)
+        for _ in range(40):  # halve the steps that lowered the objective
+            worse = new < value - 1e-12
+            if not worse.any():
                 break
-            t /= 2
-        theta, gain, value = trial, new - value, new
-        if abs(gain) < 1e-12 and np.abs(t * step).max() < 1e-10:
+            t = np.where(worse, t / 2, t)
+            trial = theta + t[:, None] * step
+            new = np.where(worse, loglik(trial), new)
+        done = np.abs(t[:, None] * step).max() < 1e-10
+        theta, value = trial, new
+        if done:
             break
     return theta
 
 
-def _crossing_of(x, y):
-    a, b = _logistic_mle(x, np.clip(y, CLIP, 1 - CLIP))
-    return (-a / b, 1.0 / b) if b > 0 else (math.nan, math.nan)
+def _crossings_of(x, Y):
+    """ln p50 and width of the logistic fitted to each row of Y (NaN where the slope is <= 0)."""
+    a, b = _logistic_mle(x, np.clip(Y, CLIP, 1 - CLIP)).T
+    ok = b > 0
+    return np.where(ok, -a / np.where(ok, b, 1.0), np.nan), np.where(ok, 1.0 / np.where(ok, b, 1.0), np.nan)
 
 
 def fit_crossing(fractions, accuracies, *, bootstrap: int = 500, seed: int = 0) -> Crossing:
@@ -145,18 +152,18 @@ def fit_crossing(fractions, accuracies, *, bootstrap: int = 500, seed: int = 0) 
         # fit near the crossing: far-off fractions would only add leverage from the tails
         keep = np.isin(x, levels[max(0, first_above - WINDOW) : first_above + WINDOW])
         x, acc, levels = x[keep], acc[keep], levels[max(0, first_above - WINDOW) : first_above + WINDOW]
-    centre, width = _crossing_of(x, acc)
+    centre, width = (float(v[0]) for v in _crossings_of(x, acc[None]))
     if not np.isfinite(centre):
         raise ValueError("accuracies must grow with the fraction for a crossing to exist; the fitted slope is <= 0")
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(x == v) for v in levels]
-    draws = []
-    for _ in range(bootstrap):
-        pick = np.concatenate([rng.choice(g, size=len(g)) for g in groups])
-        c, _ = _crossing_of(x[pick], acc[pick])
-        if np.isfinite(c):
-            draws.append(c)
-    spread = float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0
+    # resampling within each fraction keeps the fractions: only the accuracies change
+    draws = np.empty((bootstrap, x.size))
+    for v in levels:
+        at = np.flatnonzero(x == v)
+        draws[:, at] = acc[rng.choice(at, size=(bootstrap, at.size))]
+    centres = _crossings_of(x, draws)[0] if bootstrap else np.zeros(0)
+    centres = centres[np.isfinite(centres)]
+    spread = float(np.std(centres, ddof=1)) if len(centres) > 1 else 0.0
     below, above = levels[levels <= centre], levels[levels > centre]
     spacing = (above.min() - below.max()) if len(below) and len(above) else float(np.diff(levels).max())
     se = float(max(spread, spacing / math.sqrt(12)))
