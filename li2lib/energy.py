@@ -231,7 +231,7 @@ def flat_dimension(irrep) -> int:
 
     Over R the group algebra block of the irrep is the matrix algebra M_n(D), with D = R, C or
     the quaternions H (delta = dim D = 1, 2, 4 for real, complex, quaternionic type) and
-    n = d_R / delta. The maxima are the pairs (u^, v^) = (x y^*, y z^*) of D-rank one with a
+    n = d_R / delta. The maxima are the pairs (u^, v^) = (x y^H, y z^H) of D-rank one with a
     shared middle vector and equal norms, a manifold of dimension delta (3n - 1) - 2:
     0 for a real 1-dimensional irrep (a strict maximum), 3(d - 1) for a real irrep,
     6d - 4 for a complex pair, 6d - 6 for a quaternionic irrep. The paper's Corollary 1
