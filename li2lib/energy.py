@@ -227,7 +227,8 @@ def peak_energy(irrep, order: int) -> float:
 
 
 def flat_dimension(irrep) -> int:
-    """The number of zero eigenvalues of the sphere Hessian at an energy maximum of ``irrep``.
+    """f, the dimension of the set of energy maxima of ``irrep`` through any one of them; the
+    sphere Hessian there has exactly f zero eigenvalues (measured in the book, chapter 5).
 
     Over R the group algebra block of the irrep is the matrix algebra M_n(D), with D = R, C or
     the quaternions H (delta = dim D = 1, 2, 4 for real, complex, quaternionic type) and
