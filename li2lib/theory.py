@@ -1,7 +1,8 @@
 """The paper's theoretical quantities, computed exactly for given features.
 
 Stage I (Sec. 3, App. C): the ridge readout, the fixed point of G_F (Eq. 4), Lemma 1's
-prediction (Eq. 5) and the exact frozen-feature flow. Theorem 3 (Sec. 4.3): the feature
+prediction (Eq. 5, with the one consistent constant: see :func:`lemma1_prediction`) and the
+exact frozen-feature flow, as norms of G_F or as the readout V(t). Theorem 3 (Sec. 4.3): the feature
 constructions it reconstructs the target from, and the least-squares residual.
 
 Stage I freezes the hidden features F = sigma(X W) and asks what training the output layer V
