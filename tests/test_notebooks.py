@@ -1,16 +1,22 @@
-"""Every chapter's MyST text and its paired .ipynb hold the same notebook.
+"""Every chapter's MyST text and its paired .ipynb hold the same notebook, and every chapter
+installs li2lib from the one repository the book names.
 
-The .md is what authors edit and the book builds from; the .ipynb is what Colab opens and nbval
-executes. After editing a chapter, run `make sync`.
+The .md is what authors edit and the book builds from; the .ipynb is what Colab opens and the
+test run executes. After editing a chapter, or the repository in _config.yml, run `make sync`.
 """
 
+import sys
 from pathlib import Path
 
 import jupytext
 import pytest
+import yaml
 
-CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
-NOTEBOOKS = sorted(p for p in CHAPTERS.glob("*.md") if p.read_text().startswith("---\njupytext:"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "book_ext"))
+import install_cell  # noqa: E402
+
+NOTEBOOKS = install_cell.chapters()
 
 
 def test_there_are_chapters():
@@ -29,3 +35,35 @@ def test_text_and_ipynb_are_in_sync(source):
 def test_ipynb_is_committed_without_outputs(source):
     nb = jupytext.read(source.with_suffix(".ipynb"))
     assert not any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.name)
+def test_install_cell_follows_the_repository_setting(source):
+    """The hidden first cell installs li2lib from _config.yml's repository.url and branch, in
+    the .md and (through the sync test above) in the .ipynb that Colab opens."""
+    url, branch = install_cell.repository()
+    body = install_cell.install_cell(source.read_text())
+    assert body is not None, f"{source.name} has no hidden install cell"
+    assert f"git+{url}@{branch}" in body
+    assert body == install_cell.cell_source(), f"{source.name}: run `make sync`"
+    first_code = next(c for c in jupytext.read(source.with_suffix(".ipynb")).cells if c.cell_type == "code")
+    assert first_code.source == install_cell.cell_source()
+
+
+def test_launch_buttons_follow_the_repository_setting():
+    """Colab and Binder buttons are built by the theme from repository.url; both are switched
+    on, and nothing else in the book's configuration names another repository."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"]
+    assert url.startswith("https://github.com/")
+    assert config["launch_buttons"]["colab_url"] and config["launch_buttons"]["binderhub_url"]
+    text = (ROOT / "_config.yml").read_text()
+    assert text.count("github.com/") == 1, "_config.yml names a repository twice"
+
+
+def test_no_chapter_names_another_repository():
+    url, _ = install_cell.repository()
+    for source in NOTEBOOKS:
+        for line in source.read_text().splitlines():
+            if "git+" in line:
+                assert f"git+{url}@" in line, f"{source.name}: {line.strip()}"
