@@ -25,6 +25,7 @@ pass is skipped with status 0).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
@@ -124,17 +125,26 @@ def find(*names):
     return None
 
 
-def make_driver(chromium: str, chromedriver: str, profile: str):
+@contextlib.contextmanager
+def browser(chromium: str | None = None, chromedriver: str | None = None):
+    """A headless Chromium (Selenium driver) with a throw-away profile, closed on exit."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(chromedriver))
+    chromium = chromium or find("chromium", "chromium-browser", "google-chrome")
+    chromedriver = chromedriver or find("chromedriver")
+    with tempfile.TemporaryDirectory() as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for flag in FLAGS:
+            options.add_argument(flag)
+        options.add_argument(f"--user-data-dir={profile}")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+        driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+        try:
+            yield driver
+        finally:
+            driver.quit()
 
 
 def wait_ready(driver, timeout=20.0):
@@ -162,7 +172,7 @@ def requests_of(driver):
     return urls, failed
 
 
-def check_page(driver, path: Path, root: Path) -> tuple[list[str], list[str]]:
+def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
     """Failures and notes for one page."""
     failures, notes = [], []
     driver.get("about:blank")
@@ -249,23 +259,19 @@ def main(argv=None) -> int:
         return 1
 
     passed, failed = 0, 0
-    with tempfile.TemporaryDirectory() as profile:
-        driver = make_driver(args.chromium, args.chromedriver, profile)
-        try:
-            for page in pages(args.root):
-                name = page.relative_to(args.root)
-                try:
-                    failures, notes = check_page(driver, page, args.root)
-                except Exception as err:  # a page that hangs or crashes the driver is a failure
-                    failures, notes = [f"could not be checked: {type(err).__name__}: {err}"], []
-                status = "FAIL" if failures else "ok"
-                print(f"{status:4} {name}" + (f"  ({'; '.join(notes)})" if notes else ""))
-                for f in failures:
-                    print(f"       - {f}")
-                passed += not failures
-                failed += bool(failures)
-        finally:
-            driver.quit()
+    with browser(args.chromium, args.chromedriver) as driver:
+        for page in pages(args.root):
+            name = page.relative_to(args.root)
+            try:
+                failures, notes = check_page(driver, page)
+            except Exception as err:  # a page that hangs or crashes the driver is a failure
+                failures, notes = [f"could not be checked: {type(err).__name__}: {err}"], []
+            status = "FAIL" if failures else "ok"
+            print(f"{status:4} {name}" + (f"  ({'; '.join(notes)})" if notes else ""))
+            for f in failures:
+                print(f"       - {f}")
+            passed += not failures
+            failed += bool(failures)
     print(f"browser: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

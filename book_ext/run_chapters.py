@@ -3,7 +3,8 @@
     python book_ext/run_chapters.py execute chapters/NN_name.ipynb OUT.ipynb
     python book_ext/run_chapters.py cache OUT_DIR/*.ipynb --into CACHE_DIR
 
-``execute`` copies the chapter's ``.ipynb`` alone into an empty folder and runs every cell there
+``execute`` copies the chapter's ``.ipynb`` alone into an empty temporary folder (outside the
+repository) and runs every cell there
 with the interpreter that runs this script (the Makefile uses an environment where ``li2lib``
 comes only from the wheel built from this repository, not from the source tree, and no data
 folder is at hand). It fails on the first cell that raises, and on a kernel whose ``li2lib`` was
@@ -20,6 +21,7 @@ import argparse
 import json
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,9 +40,8 @@ def execute(source: Path, target: Path, timeout: int = 900) -> float:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    work = target.with_suffix(".run")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    # outside the repository, so that no relative path can reach its files
+    work = Path(tempfile.mkdtemp(prefix=f"li2-{source.stem}-"))
     shutil.copy(source, work / source.name)
     nb = nbformat.read(work / source.name, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
@@ -51,6 +52,8 @@ def execute(source: Path, target: Path, timeout: int = 900) -> float:
         client.execute()
     except CellExecutionError as err:
         raise SystemExit(f"{source.name}: a cell failed when run from an empty folder:\n{err}") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     seconds = time.perf_counter() - start
 
     probe = json.loads("".join(o.get("text", "") for o in nb.cells.pop().outputs))
@@ -65,7 +68,6 @@ def execute(source: Path, target: Path, timeout: int = 900) -> float:
     nb.metadata.pop("widgets", None)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
-    shutil.rmtree(work, ignore_errors=True)
     print(f"{source.name}: executed from an empty folder in {seconds:.0f} s against {where.parent}")
     return seconds
 

@@ -321,8 +321,9 @@ class Explorer:
         title = w.HTML(f"<b>{self.title}</b>")
 
         def draw(**values):
-            self.figure(**values)
+            fig = self.figure(**values)
             plt.show()
+            plt.close(fig)
 
         if self.button is None:
             return w.VBox([title, *controls.values(), w.interactive_output(draw, controls)])
