@@ -1,39 +1,57 @@
 """li2lib: the Li2 account of grokking (Tian, arXiv 2509.21519) as a small library.
 
-Modules, one per concept:
+Modules, one per concept (each is reachable as ``li2lib.<name>`` after ``import li2lib``):
 
 - ``li2lib.groups``: finite groups as Cayley tables (Z_M, products, D_n, S_n, A_n, your own table).
 - ``li2lib.irreps``: irreducible representations of any finite group, from its table.
 - ``li2lib.data``: the group-arithmetic dataset X, Y, train/test splits, centring, p_c.
-- ``li2lib.model``: the two-layer network sigma(X W) V with a fast one-hot first layer.
-- ``li2lib.training``: ``li2lib.train``, full-batch training with the paper's settings.
+- ``li2lib.model``: the two-layer network sigma(X W) V (and deeper ones) on one-hot pairs.
+- ``li2lib.training``: ``li2lib.train`` and ``li2lib.train_many`` (many runs as one batched
+  model), optimizers (Adam, AdamW, SGD, Muon), metrics, results.
 - ``li2lib.theory``: the paper's Stage I quantities (ridge readout, Eq. 4, Lemma 1, the exact flow).
 - ``li2lib.energy``: the energy E(w) of Theorem 1, its gradient, ascent and Hessian on the sphere.
 - ``li2lib.analysis``: irrep spectra of hidden nodes, coverage, alignment of training with grad E.
-- ``li2lib.sweeps``: grids of runs saved atomically and resumable; the book's stored sweeps.
+- ``li2lib.sweeps``: grids of runs saved atomically and resumable, on any executor; the book's stored sweeps.
 - ``li2lib.plots`` and ``li2lib.widgets``: figures and live controls used by the book.
-- ``python -m li2lib.bench``: speed of the training step against plain PyTorch.
+- ``li2lib.bench``: speed of training against plain PyTorch (``li2lib bench``).
+- ``li2lib.cli``: the ``li2lib`` console command.
 """
 
-from . import data, groups
-from .groups import Group, alternating, cyclic, dihedral, from_table, product, symmetric
-from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train
+import importlib
 
-__version__ = "0.1.0"
+from . import data, groups, training
+from .groups import Group, alternating, cyclic, dihedral, from_table, product, symmetric
+from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train, train_many
+
+__version__ = "0.2.0"
+
+SUBMODULES = ("analysis", "bench", "cli", "data", "energy", "groups", "io", "irreps", "model", "plots", "sweeps",
+              "theory", "training", "widgets")
+
+
+def __getattr__(name):
+    # Submodules load on first use, so ``import li2lib`` stays light (no matplotlib, no ipywidgets).
+    if name in SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'li2lib' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(SUBMODULES))
+
 
 __all__ = [
     "Group",
-    "alternating",
     "TrainConfig",
     "TrainResult",
     "TrainingDiverged",
+    "alternating",
     "cyclic",
-    "data",
     "dihedral",
     "first_epoch",
     "from_table",
-    "groups",
     "product",
     "symmetric",
     "train",
+    "train_many",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "one_hot_inputs",
     "full_dataset",
     "split_indices",
+    "train_count",
     "centered_targets",
     "critical_fraction",
 ]
@@ -57,6 +58,24 @@ def _check_fraction(value, name: str) -> float:
     return float(value)
 
 
+def train_count(num_samples: int, *, train_fraction: float | None = None, train_size: int | None = None) -> int:
+    """n, the size of the training set :func:`split_indices` draws: ``train_size``, or
+    floor(fraction * num_samples) and at least 1 (the paper's Fig. 3: 40% of 71^2 = 5041 pairs,
+    n = 2016). Give exactly one of the two."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+        raise ValueError(f"num_samples must be an integer >= 1, got {num_samples!r}")
+    if (train_fraction is None) == (train_size is None):
+        raise ValueError(
+            f"give exactly one of train_fraction and train_size, got train_fraction={train_fraction!r}, "
+            f"train_size={train_size!r}"
+        )
+    if train_fraction is not None:
+        return max(1, math.floor(_check_fraction(train_fraction, "train_fraction") * num_samples + 1e-9))
+    if isinstance(train_size, bool) or not isinstance(train_size, (int, np.integer)) or not 1 <= train_size <= num_samples:
+        raise ValueError(f"train_size must be an integer in [1, {num_samples}], got {train_size!r}")
+    return int(train_size)
+
+
 def split_indices(
     num_samples: int,
     *,
@@ -66,23 +85,10 @@ def split_indices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A seeded random train/test split of ``range(num_samples)``, by fraction or by count.
 
-    Give exactly one of ``train_fraction`` (n = floor(fraction * num_samples), at least 1; the
-    paper's Fig. 3 takes 40% of 71^2 = 5041 pairs, n = 2016) or ``train_size``. Returns sorted
-    ``(train_idx, test_idx)``; they are disjoint and together cover every sample.
+    Give exactly one of ``train_fraction`` or ``train_size`` (see :func:`train_count`).
+    Returns sorted ``(train_idx, test_idx)``; they are disjoint and together cover every sample.
     """
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-        raise ValueError(f"num_samples must be an integer >= 1, got {num_samples!r}")
-    if (train_fraction is None) == (train_size is None):
-        raise ValueError(
-            f"give exactly one of train_fraction and train_size, got train_fraction={train_fraction!r}, "
-            f"train_size={train_size!r}"
-        )
-    if train_fraction is not None:
-        n_train = max(1, math.floor(_check_fraction(train_fraction, "train_fraction") * num_samples + 1e-9))
-    else:
-        if isinstance(train_size, bool) or not isinstance(train_size, (int, np.integer)) or not 1 <= train_size <= num_samples:
-            raise ValueError(f"train_size must be an integer in [1, {num_samples}], got {train_size!r}")
-        n_train = int(train_size)
+    n_train = train_count(num_samples, train_fraction=train_fraction, train_size=train_size)
     order = np.random.default_rng(seed).permutation(num_samples)
     return np.sort(order[:n_train]), np.sort(order[n_train:])
 

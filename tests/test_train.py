@@ -120,7 +120,7 @@ def test_zero_init_of_v_and_snapshots():
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_every_optimizer_and_activation_lowers_the_loss(optimizer, activation):
-    lr = {"adam": 1e-2, "adamw": 1e-2, "sgd": 0.05}[optimizer]
+    lr = {"adam": 1e-2, "adamw": 1e-2, "sgd": 0.05, "muon": 1e-2, "muon_torch": 1e-2}[optimizer]
     res = train(li2lib.dihedral(4), optimizer=optimizer, activation=activation, lr=lr, **SMALL)
     assert res.history["train_loss"][-1] < res.history["train_loss"][0]
 

@@ -1,0 +1,193 @@
+"""Every setting of a training run, checked before any work is done.
+
+A :class:`TrainConfig` is a plain, validated record. Checks that depend on the machine (is
+CUDA there?) happen when training starts (:func:`resolve_device`), so a config meant for a GPU
+can be built on a CPU-only node, stored, and sent to one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..data import _check_fraction
+from ..model import ACTIVATIONS
+from .losses import LOSSES
+from .optimizers import OPTIMIZERS
+
+__all__ = ["TrainConfig", "PER_RUN", "DTYPES", "make_configs", "resolve_device", "check_device_name"]
+
+PER_RUN = ("seed", "train_fraction", "train_size", "lr", "weight_decay", "init_scale_w", "init_scale_v")
+"""Settings that may differ between the runs of one batch (:func:`li2lib.train_many`); all
+other settings shape the batched model and must be shared."""
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_real(x) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+def check_device_name(device) -> None:
+    """Raise ValueError unless ``device`` names a device li2lib can use ('auto', 'cpu',
+    'cuda', 'cuda:N'); whether it exists on this machine is checked at training time."""
+    if device == "auto":
+        return
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from err
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; any other value must name a usable device."""
+    check_device_name(device)
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was asked for but CUDA is not available")
+    return dev
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every setting of a run. Validated on creation, so a bad value fails before training.
+
+    Defaults are the paper's Fig. 3 setting (Z_71 is the group): K = 2048 hidden nodes, 40% of
+    the table for training (n = 2016), sigma = x^2, MSE, Adam with lr 1e-3 and weight decay 2e-4.
+
+    ``optimizer_options`` are the chosen optimizer's own options (see
+    :data:`li2lib.training.OPTIMIZERS`); the config stores them completed with their defaults.
+    ``layers`` counts weight matrices including the readout (2 = the paper's net, Sec. 6 for
+    more); ``residual`` adds skip connections between hidden layers. ``output_scale`` is the
+    beta of App. C.3 (Y_hat = beta F V). ``dtype`` is "float32" or "float64".
+    """
+
+    hidden: int = 2048
+    train_fraction: float | None = 0.4
+    train_size: int | None = None
+    weight_decay: float = 2e-4
+    lr: float = 1e-3
+    epochs: int = 500
+    seed: int = 0
+    activation: str = "square"
+    loss: str = "mse"
+    optimizer: str = "adam"
+    optimizer_options: dict = field(default_factory=dict)
+    init_scale_w: float = 1.0
+    init_scale_v: float = 1.0
+    output_scale: float = 1.0
+    layers: int = 2
+    residual: bool = False
+    dtype: str = "float32"
+    device: str = "auto"
+    eval_every: int = 1
+    snapshots: int | tuple[int, ...] = 0
+    stop_at_test_acc: float | None = None
+
+    def __post_init__(self):
+        for name in ("hidden", "epochs", "eval_every"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not _is_int(self.seed):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        if not _is_int(self.layers) or self.layers < 2:
+            raise ValueError(f"layers must be an integer >= 2, got {self.layers!r}")
+        if not isinstance(self.residual, bool):
+            raise ValueError(f"residual must be True or False, got {self.residual!r}")
+        if self.residual and self.layers < 3:
+            raise ValueError(f"residual=True needs layers >= 3 (a hidden-to-hidden layer), got layers={self.layers}")
+        if isinstance(self.snapshots, (list, tuple, np.ndarray)):
+            if not all(_is_int(e) and 0 <= e <= self.epochs for e in self.snapshots):
+                raise ValueError(f"snapshots must list epochs in [0, {self.epochs}], got {self.snapshots!r}")
+            object.__setattr__(self, "snapshots", tuple(int(e) for e in self.snapshots))
+        elif not _is_int(self.snapshots) or self.snapshots < 0:
+            raise ValueError(f"snapshots must be an integer >= 0 or a list of epochs, got {self.snapshots!r}")
+        if self.train_fraction is not None and self.train_size is not None:
+            raise ValueError(
+                f"give train_fraction or train_size, not both (got {self.train_fraction!r} and {self.train_size!r})"
+            )
+        if self.train_size is None:
+            _check_fraction(self.train_fraction, "train_fraction")
+        elif not _is_int(self.train_size) or self.train_size < 1:
+            raise ValueError(f"train_size must be an integer >= 1, got {self.train_size!r}")
+        if not _is_real(self.lr) or not self.lr > 0 or not math.isfinite(self.lr):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
+        for name in ("weight_decay", "init_scale_w", "init_scale_v"):
+            value = getattr(self, name)
+            if not _is_real(value) or not value >= 0 or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not _is_real(self.output_scale) or not self.output_scale > 0 or not math.isfinite(self.output_scale):
+            raise ValueError(f"output_scale must be a finite number > 0, got {self.output_scale!r}")
+        for name, table in (("activation", ACTIVATIONS), ("loss", LOSSES), ("optimizer", OPTIMIZERS), ("dtype", DTYPES)):
+            value = getattr(self, name)
+            if value not in table:
+                raise ValueError(f"{name} must be one of {sorted(table)}, got {value!r}")
+        if not isinstance(self.optimizer_options, dict):
+            raise ValueError(f"optimizer_options must be a dict, got {self.optimizer_options!r}")
+        object.__setattr__(self, "optimizer_options", OPTIMIZERS[self.optimizer].check_options(self.optimizer_options))
+        if self.stop_at_test_acc is not None and (
+            not _is_real(self.stop_at_test_acc) or not 0 < self.stop_at_test_acc <= 1
+        ):
+            raise ValueError(f"stop_at_test_acc must be in (0, 1] or None, got {self.stop_at_test_acc!r}")
+        check_device_name(self.device)
+
+    def shared(self) -> dict:
+        """The settings that are not per-run (:data:`PER_RUN`): runs agreeing on these can share a batch."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in PER_RUN}
+
+
+SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))
+
+
+def _config(settings: dict, where: str, pairs: int | None) -> TrainConfig:
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise ValueError(f"{where}unknown setting(s) {unknown}; known settings: {list(SETTINGS)}")
+    if "train_size" in settings and "train_fraction" not in settings:
+        settings = {**settings, "train_fraction": None}
+    try:
+        config = TrainConfig(**settings)
+    except ValueError as err:
+        raise ValueError(f"{where}{err}") from None
+    if pairs is not None and config.train_size is not None and config.train_size > pairs:
+        raise ValueError(f"{where}train_size must be at most {pairs} (the number of pairs), got {config.train_size}")
+    return config
+
+
+def make_configs(runs, shared: dict, pairs: int | None = None) -> list[TrainConfig]:
+    """One validated :class:`TrainConfig` per entry of ``runs`` (dicts of :data:`PER_RUN`
+    settings), each on top of the ``shared`` settings; ``pairs`` (M^2), when given, bounds
+    train_size. Raises ValueError naming the run."""
+    if isinstance(runs, dict) or not isinstance(runs, (list, tuple)) or not runs:
+        raise ValueError(f"runs must be a non-empty list of dicts of per-run settings, got {runs!r}")
+    _config(shared, "", pairs)  # a bad shared setting is reported as such, not as one run's
+    configs = []
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict):
+            raise ValueError(f"runs[{i}] must be a dict of per-run settings, got {run!r}")
+        shape_settings = sorted(k for k in run if k in SETTINGS and k not in PER_RUN)
+        if shape_settings:
+            raise ValueError(
+                f"runs[{i}] sets {shape_settings}, which must be the same for every run of a batch: pass "
+                f"them as shared settings (per-run settings are {list(PER_RUN)})"
+            )
+        settings = {**shared, **run}
+        if "train_size" in run and "train_fraction" not in run:
+            settings["train_fraction"] = None
+        if "train_fraction" in run and "train_size" not in run:
+            settings["train_size"] = None
+        configs.append(_config(settings, f"runs[{i}]: ", pairs))
+    return configs

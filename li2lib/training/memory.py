@@ -1,0 +1,68 @@
+"""How many runs fit in one batch: the memory a run needs against what the device has free."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..data import train_count
+from ..model import block_size, make_network
+from .config import DTYPES, TrainConfig
+
+__all__ = ["run_bytes", "free_bytes", "runs_per_batch", "MEMORY_SHARE", "CPU_BATCH_ROWS"]
+
+MEMORY_SHARE = 0.5
+"""The share of the free memory a batch may plan to use."""
+
+CPU_BATCH_ROWS = 4096
+"""On a CPU, a batch holds at most about this many training pairs over all its runs (at
+least one run). Batching only saves per-step overhead, which a large run does not have; past
+this size the blocks of the first layer get too thin to keep the matmuls efficient."""
+
+
+def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
+    """An upper estimate of the memory one run of ``config`` takes in a batch on ``device``."""
+    size = DTYPES[config.dtype].itemsize
+    net = make_network(order, config.hidden, config.activation, layers=config.layers, residual=config.residual)
+    weights = sum(r * c for r, c in net.shapes().values())
+    pairs = order * order
+    # weights, gradients, up to two optimizer buffers, and the temporaries of one update
+    total = 6 * weights * size
+    # outputs and their gradients on the training and test pairs, index tensors
+    total += 4 * pairs * order * size + 8 * 8 * pairs
+    if config.layers == 2:
+        # block buffers of the first layer (all hidden units at once on a GPU)
+        units = block_size(config.hidden, pairs, device) if device.type == "cpu" else config.hidden
+        total += 6 * pairs * units * size
+        if device.type != "cpu":
+            total += pairs * 2 * order * size  # the one-hot X of the dense backward pass
+    else:
+        # autograd keeps every layer's activations (pre- and post-) for the backward pass
+        total += 3 * config.layers * pairs * config.hidden * size
+    return int(total)
+
+
+def free_bytes(device: torch.device) -> int:
+    """Free memory on ``device``: CUDA's free memory, or the host's available memory."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        return int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        import os
+
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def runs_per_batch(configs: list[TrainConfig], order: int, device: torch.device) -> int:
+    """How many runs of ``configs`` (which share their shape) to train in one batch."""
+    fit = math.floor(MEMORY_SHARE * free_bytes(device) / max(run_bytes(c, order, device) for c in configs))
+    cap = len(configs)
+    if device.type == "cpu":
+        pairs = order * order
+        cap = CPU_BATCH_ROWS // max(train_count(pairs, train_fraction=c.train_fraction, train_size=c.train_size)
+                                    for c in configs)
+    return max(1, min(fit, cap, len(configs)))

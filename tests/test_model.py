@@ -1,0 +1,132 @@
+"""The networks: the blocked two-layer evaluation and deeper nets against dense textbook formulas."""
+
+import numpy as np
+import pytest
+import torch
+
+import li2lib
+from li2lib.data import one_hot_inputs
+from li2lib.model import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    DeepNet,
+    PairInputs,
+    TwoLayer,
+    TwoLayerNet,
+    block_size,
+    pair_preactivation,
+    pair_readout,
+)
+
+
+def stacked_inputs(R=3, M=7, n=25, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randint(0, M, (R, n), generator=g)
+    b = torch.randint(0, M, (R, n), generator=g)
+    X = torch.stack([torch.as_tensor(one_hot_inputs(a[r].numpy(), b[r].numpy(), M), dtype=torch.float64)
+                     for r in range(R)])
+    return a, b, X
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("dense_backward", [False, True], ids=["index_add", "dense"])
+@pytest.mark.parametrize("block", [8, 13, 40])
+def test_blocked_readout_equals_dense_formula(activation, dense_backward, block):
+    """sigma(X W) V and both gradients, in blocks of hidden units, against the dense one-hot
+    product through autograd; the dense backward is the GPU path, forced on the CPU here."""
+    R, M, K = 3, 7, 40
+    a, b, X = stacked_inputs(R, M)
+    torch.manual_seed(1)
+    W = torch.randn(R, 2 * M, K, dtype=torch.float64, requires_grad=True)
+    V = torch.randn(R, K, M, dtype=torch.float64, requires_grad=True)
+    reference = ACTIVATIONS[activation](X @ W) @ V
+    dout = torch.randn_like(reference)
+    ref_grads = torch.autograd.grad(reference, [W, V], dout)
+
+    x = PairInputs(a, b, M, dense_backward=dense_backward, dtype=torch.float64)
+    out = pair_readout(W, V, x, activation, block=block)
+    grads = torch.autograd.grad(out, [W, V], dout)
+    torch.testing.assert_close(out, reference, rtol=1e-12, atol=1e-12)
+    for got, want in zip(grads, ref_grads):
+        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_derivatives_match_autograd(activation):
+    x = torch.linspace(-3, 3, 601, dtype=torch.float64).requires_grad_()
+    (auto,) = torch.autograd.grad(ACTIVATIONS[activation](x).sum(), x)
+    torch.testing.assert_close(DERIVATIVES[activation](x.detach()), auto)
+    buf = torch.empty_like(x)
+    torch.testing.assert_close(DERIVATIVES[activation](x.detach(), out=buf), auto)
+    torch.testing.assert_close(ACTIVATIONS[activation](x.detach(), out=buf), ACTIVATIONS[activation](x.detach()))
+
+
+def test_pair_preactivation_batched_and_dense_backward():
+    a, b, X = stacked_inputs()
+    W = torch.randn(3, 14, 9, dtype=torch.float64, requires_grad=True)
+    H = pair_preactivation(W, a, b)
+    torch.testing.assert_close(H, X @ W)
+    dH = torch.randn_like(H)
+    (g_index,) = torch.autograd.grad(H, W, dH)
+    x = PairInputs(a, b, 7, dense_backward=True, dtype=torch.float64)
+    from li2lib.model.pairs import _PairGather
+
+    (g_dense,) = torch.autograd.grad(_PairGather.apply(W, x), W, dH)
+    torch.testing.assert_close(g_index, X.transpose(1, 2) @ dH)
+    torch.testing.assert_close(g_dense, g_index)
+
+
+def test_block_size_rules():
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert block_size(2048, 2016, gpu) == 2048
+    k = block_size(2048, 2016, cpu)
+    assert 32 <= k <= 2048 and k % 16 == 0 and k * 2016 <= li2lib.model.pairs.CPU_BLOCK_ELEMENTS
+    assert block_size(2048, 10**6, cpu) == 32
+    assert block_size(20, 10, cpu) == 20
+
+
+def test_deep_net_matches_textbook_layers():
+    """F_1 = sigma(X W), F_l = F_{l-1} (+) sigma(F_{l-1} W_l), Y_hat = beta F V, by dense products."""
+    M, K = 7, 12
+    a, b, X = stacked_inputs(2, M)
+    for residual in (False, True):
+        net = DeepNet(M, K, "relu", layers=4, residual=residual, output_scale=0.5)
+        assert list(net.shapes()) == ["W", "W2", "W3", "V"] and net.hidden_params == ("W", "W2", "W3")
+        params = {k: torch.stack([v, v * 0.9]).double() for k, v in net.init(torch.Generator().manual_seed(0)).items()}
+        F = torch.relu(X @ params["W"])
+        for name in ("W2", "W3"):
+            G = torch.relu(F @ params[name])
+            F = F + G if residual else G
+        expected = 0.5 * F @ params["V"]
+        torch.testing.assert_close(net.outputs(params, PairInputs(a, b, M)), expected)
+
+
+def test_deep_net_with_two_layers_equals_blocked_two_layer():
+    """The same network by two routes: plain autograd (DeepNet, layers=2) and the blocked pass."""
+    M, K = 9, 33
+    a, b, _ = stacked_inputs(2, M, seed=3)
+    x = PairInputs(a, b, M)
+    two, deep = TwoLayer(M, K), DeepNet(M, K, layers=2)
+    params = {k: torch.stack([v, -v]).double().requires_grad_() for k, v in two.init(torch.Generator().manual_seed(2)).items()}
+    out_two, out_deep = two.outputs(params, x), deep.outputs(params, x)
+    torch.testing.assert_close(out_two, out_deep)
+    g_two = torch.autograd.grad(out_two.pow(2).sum(), list(params.values()))
+    g_deep = torch.autograd.grad(out_deep.pow(2).sum(), list(params.values()))
+    for u, v in zip(g_two, g_deep):
+        torch.testing.assert_close(u, v)
+
+
+def test_two_layer_net_module_shares_the_initialisation():
+    net = TwoLayerNet(5, 8, generator=torch.Generator().manual_seed(4), init_scale_v=0.0)
+    params = TwoLayer(5, 8).init(torch.Generator().manual_seed(4), 1.0, 0.0)
+    assert torch.equal(net.W.data, params["W"]) and torch.equal(net.V.data, params["V"])
+    assert torch.all(net.V == 0) and net.W.abs().max() <= 1 / np.sqrt(10)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        TwoLayer(5, 4, "tanh")
+    with pytest.raises(ValueError, match="layers must be an integer >= 2, got 1"):
+        DeepNet(5, 4, layers=1)
+    with pytest.raises(ValueError, match=r"a and b must be \(R, n\) index tensors"):
+        PairInputs(torch.zeros(3, dtype=torch.long), torch.zeros(3, dtype=torch.long), 5)
