@@ -83,7 +83,7 @@ $(CACHE)/expected.json: $(RUNS)
 	$(BIN)/python book_ext/run_chapters.py cache $(RUNS) --into $(CACHE)
 
 chapters: $(BIN)/.installed
-	$(MAKE) -j$(JOBS) $(CACHE)/expected.json
+	$(MAKE) -k -j$(JOBS) $(CACHE)/expected.json
 
 book: $(BIN)/.installed vendor chapters
 	$(BOOK_FROM_OUTPUTS) .

@@ -65,7 +65,7 @@ for (const a of main.querySelectorAll('a.reference.internal, a.reference span, s
 }
 const isThemeControl = el => el.closest('.copybtn, .toggle-button, .headerlink, .bd-sidebar-primary, '
   + '.bd-sidebar-secondary, .header-article, .prev-next-area, .sd-tab-set, details > summary, '
-  + '.bd-search, form.bd-search, #search-results');
+  + '.bd-search, form.bd-search, #search-results, .btn, .theme-switch-button, .search-button');
 for (const el of main.querySelectorAll('input, select, textarea, button')) {
   if (isThemeControl(el)) continue;
   const player = el.closest('[data-li2-player]');

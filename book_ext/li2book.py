@@ -32,7 +32,7 @@ def _configure(app, config):
         config.mathjax_path = MATHJAX
     config.html_static_path = [*config.html_static_path, str(HERE / "static")]
     config.nb_ipywidgets_js = {}
-    config.html_theme_options = {"default_mode": "auto", **(config.html_theme_options or {})}
+    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
     executed = os.environ.get("LI2_EXECUTED")
     if executed:
         config.nb_execution_mode = "cache"
@@ -42,7 +42,8 @@ def _configure(app, config):
 def _one_copy_of_each_script(app, pagename, templatename, context, doctree):
     seen, scripts = set(), []
     for script in context.get("script_files", []):
-        key = (str(script), tuple(sorted(getattr(script, "attributes", {}).items())))
+        # an inline script has filename None or "" depending on who added it
+        key = (str(getattr(script, "filename", script) or ""), tuple(sorted(getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             scripts.append(script)
@@ -65,6 +66,7 @@ def _check_nothing_was_executed(app, exception):
 def setup(app):
     app.connect("config-inited", _configure)
     app.add_css_file("li2book.css")
-    app.connect("html-page-context", _one_copy_of_each_script)
+    # early: html-page-context stops at the first listener that returns a template name
+    app.connect("html-page-context", _one_copy_of_each_script, priority=100)
     app.connect("build-finished", _check_nothing_was_executed)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

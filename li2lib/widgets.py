@@ -39,6 +39,7 @@ __all__ = [
     "Knob",
     "Explorer",
     "FramePlayer",
+    "frame_keys",
     "unicode_name",
     "training_explorer",
     "alignment_explorer",
@@ -375,11 +376,6 @@ class Explorer:
 # --------------------------------------------------------------------------------------------
 
 
-def _history(record):
-    """The history dict of a stored run, whichever form ``stored_run`` returns it in."""
-    return record.history if hasattr(record, "history") else record[1]
-
-
 def _accuracy_and_gf(history, title):
     fig, (ax_acc, ax_gf) = plt.subplots(1, 2, figsize=(6.4, 2.9), layout="constrained")
     plots.plot_accuracy([history], ax=ax_acc, label="run")
@@ -426,7 +422,7 @@ def training_explorer(M: int = 71, *, hidden: int = 512, train_fraction: float =
 
     def stored_figure(**changed):
         base = {"weight_decay": 2e-4, "lr": 1e-3, "train_fraction": 0.4, "hidden": 2048}
-        history = _history(stored_run("knobs", **{k: v for k, v in changed.items() if v != base[k]}))
+        history = stored_run("knobs", **{k: v for k, v in changed.items() if v != base[k]}).history
         return _accuracy_and_gf(history, f"{name}, K = {changed['hidden']}, η = {changed['weight_decay']:g}, "
                                 f"lr = {changed['lr']:g}, p = {changed['train_fraction']:g} (stored)")
 
@@ -487,13 +483,13 @@ GROUP_FAMILIES = {
 
 def group_explorer(family: str = "dihedral D_n", n: int = 5, train_fraction: float = 0.4, seed: int = 0):
     """Pick a group family and size: see its Cayley table and a seeded train/test split of it.
-    Static: every family at n = 3, 5, 8 and train fractions 0.2, 0.4, 0.7 (seed 0)."""
+    Static: every family at n = 3, 4, 5 (or the given n) and train fractions 0.2, 0.4, 0.7 (seed 0)."""
     if family not in GROUP_FAMILIES:
         raise ValueError(f"family must be one of {sorted(GROUP_FAMILIES)}, got {family!r}")
     knobs = [
         Knob("family", "family", list(GROUP_FAMILIES), family, static=list(GROUP_FAMILIES), menu=True,
              fmt=unicode_name),
-        Knob("n", "n", list(range(2, 25)), n, static=sorted({3, 5, 8, n})),
+        Knob("n", "n", list(range(2, 25)), n, static=sorted({3, 4, 5, n} if n <= 5 else {3, 4, n})),
         Knob("train_fraction", "train fraction p", [round(f, 2) for f in np.arange(0.05, 1.0001, 0.05)],
              round(train_fraction, 2), static=sorted({0.2, 0.4, 0.7, round(train_fraction, 2)})),
         Knob("seed", "seed", value=seed, free_int=True),
