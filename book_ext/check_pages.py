@@ -14,9 +14,12 @@ Opens each HTML page from disk in headless Chromium (Debian packages ``chromium`
 - a form control that does not respond: every control in a page must belong to a frame player
   (``li2lib.widgets``), and moving it must change the picture (the play button must advance
   it). A frozen ipywidgets control or a player whose control does nothing fails;
-- a wide output (printed table, code) that is cut off instead of scrolling.
+- a wide output (printed table, code) that is cut off instead of scrolling;
+- a Colab or Binder launch button that does not open one of the repository's notebooks from
+  ``repository.url`` and ``repository.branch`` of ``_config.yml``.
 
-It also reports, without failing, images without alt text and figures without a number.
+It also reports, without failing, images without alt text, figures without a number and printed
+outputs wider than the column.
 Ends with a line "browser: N passed, M failed" (pages). Exit status 1 when a page fails, 2 when
 Chromium is missing and ``--require`` is given (without it a missing browser is reported and the
 pass is skipped with status 0).
@@ -49,6 +52,7 @@ FLAGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+ROOT = Path(__file__).resolve().parent.parent
 KINDS = (r"Theorem|Lemma|Proposition|Corollary|Definition|Remark|Example|Exercise|Solution|"
          r"Conjecture|Assumption|Axiom|Algorithm|Criterion|Property|Observation|Note|"
          r"Figure|Fig\.|Table|Equation|Eq\.|Section|Chapter|Listing")
@@ -58,8 +62,10 @@ PLACEHOLDER = re.compile(r"\{number\}|\{name\}|\bNone\b|\?\?")
 # Runs in the page: every fact the checks need, as JSON-able data.
 SCAN_JS = r"""
 const main = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
-const out = {refs: [], controls: [], players: [], math_errors: 0, cut: [], no_alt: 0,
-             unnumbered_figures: 0, widget_views: 0};
+const out = {launch: Array.from(document.querySelectorAll('a[href*="colab.research.google.com"], a[href*="mybinder.org"]'),
+                                a => a.href),
+             refs: [], controls: [], players: [], math_errors: 0, cut: [], no_alt: 0,
+             unnumbered_figures: 0, widget_views: 0, wide_outputs: 0};
 for (const a of main.querySelectorAll('a.reference.internal, a.reference span, span.xref')) {
   out.refs.push(a.textContent);
 }
@@ -86,6 +92,9 @@ for (const el of main.querySelectorAll('pre, table, .cell_output img, .output im
   if ((el.scrollWidth > el.clientWidth + 2 && !scrolls) || (r.right > art.right + 2 && !scrolls)) {
     out.cut.push(el.tagName + ': ' + (el.textContent || el.getAttribute('alt') || '').trim().slice(0, 60));
   }
+}
+for (const pre of main.querySelectorAll('.cell_output pre')) {
+  if (pre.scrollWidth > pre.clientWidth + 2) out.wide_outputs += 1;
 }
 for (const img of main.querySelectorAll('img')) {
   if (!img.closest('[data-li2-player]') && !(img.getAttribute('alt') || '').trim()) out.no_alt += 1;
@@ -115,6 +124,24 @@ if (el.tagName === 'SELECT') {
 return [el.getAttribute('aria-label') || el.name, before !== img.getAttribute('src'),
         img.getAttribute('src').length > 100];
 """
+
+
+def launch_problem(url: str) -> str | None:
+    """Why a Colab or Binder link does not open this book's notebook from the configured
+    repository (``repository`` in _config.yml), or None when it does."""
+    import yaml
+
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    slug = repo["url"].rstrip("/").removeprefix("https://github.com/")
+    branch = repo.get("branch", "main")
+    match = (re.search(rf"/github/{re.escape(slug)}/blob/{re.escape(branch)}/(?P<path>[^?#]+)", url)
+             or re.search(rf"/gh/{re.escape(slug)}/{re.escape(branch)}\?urlpath=lab/tree/(?P<path>[^&#]+)", url))
+    if match is None:
+        return f"does not point at {slug} (branch {branch}) of repository.url"
+    path = match["path"]
+    if not path.endswith(".ipynb") or not (ROOT / path).is_file():
+        return f"{path} is not a notebook of the repository"
+    return None
 
 
 def find(*names):
@@ -182,6 +209,10 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
     time.sleep(0.3)
     scan = json.loads(driver.execute_script(SCAN_JS))
 
+    for url in scan["launch"]:
+        problem = launch_problem(url)
+        if problem:
+            failures.append(f"launch button {url}: {problem}")
     for ref in scan["refs"]:
         if EMPTY_NUMBER.match(ref) or PLACEHOLDER.search(ref):
             failures.append(f"reference without a number: {ref.strip()!r}")
@@ -231,6 +262,8 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
         notes.append(f"{scan['no_alt']} image(s) without alt text")
     if scan["unnumbered_figures"]:
         notes.append(f"{scan['unnumbered_figures']} output figure(s) without a number and caption")
+    if scan["wide_outputs"]:
+        notes.append(f"{scan['wide_outputs']} printed output(s) wider than the column (they scroll sideways)")
     if scan["players"]:
         notes.append(f"{len(scan['players'])} frame player(s) checked")
     return failures, notes

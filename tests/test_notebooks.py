@@ -67,3 +67,16 @@ def test_no_chapter_names_another_repository():
         for line in source.read_text().splitlines():
             if "git+" in line:
                 assert f"git+{url}@" in line, f"{source.name}: {line.strip()}"
+
+
+def test_browser_pass_knows_a_launch_button_from_a_stray_one():
+    sys.path.insert(0, str(ROOT / "book_ext"))
+    import check_pages
+
+    url, branch = install_cell.repository()
+    slug = url.removeprefix("https://github.com/")
+    good = [f"https://colab.research.google.com/github/{slug}/blob/{branch}/{NOTEBOOKS[0].with_suffix('.ipynb').relative_to(ROOT)}",
+            f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/{NOTEBOOKS[0].with_suffix('.ipynb').relative_to(ROOT)}"]
+    assert [check_pages.launch_problem(u) for u in good] == [None, None]
+    assert check_pages.launch_problem(good[0].replace(slug, "someone/else"))
+    assert check_pages.launch_problem(good[0].replace(".ipynb", ".md"))
