@@ -106,7 +106,7 @@ test: unit chapters build-check browser-check
 # refresh each chapter's paired .ipynb (outputs are not committed).
 sync: $(BIN)/.installed
 	$(BIN)/python book_ext/install_cell.py
-	$(BIN)/jupytext --to ipynb $$(grep -l '^jupytext:' chapters/*.md)
+	$(BIN)/jupytext --update --to ipynb $$(grep -l '^jupytext:' chapters/*.md)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m li2lib.bench

@@ -101,39 +101,71 @@ def plot_metric(histories, metric, ax=None, color="C0", label=None, log=False, a
     return ax
 
 
-def mark_epoch(ax, epoch, text=None, color="0.4"):
-    """A vertical dotted line at ``epoch`` with an optional label at the top."""
+def mark_epoch(ax, epoch, text=None, color="0.4", y=0.5, side="auto", fontsize=9):
+    """A vertical dotted line at ``epoch`` with an optional label beside it.
+
+    The label sits at height ``y`` (a fraction of the axes height), on a white box, to the
+    right of the line (``side="right"``) or to its left (``"left"``); ``"auto"`` picks the side
+    with more room, so the label stays inside the frame. Call it after plotting the data, so
+    that the x-limits are final; pick ``y`` where no curve runs.
+    """
     if epoch is None:
         return ax
+    if side not in ("auto", "left", "right"):
+        raise ValueError(f"side must be 'auto', 'left' or 'right', got {side!r}")
+    if not 0 <= y <= 1:
+        raise ValueError(f"y must be a fraction of the axes height in [0, 1], got {y!r}")
     ax.axvline(epoch, color=color, ls=":", lw=1)
     if text:
-        ax.annotate(text, (epoch, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                    textcoords="offset points", fontsize=8, color=color)
+        x_frac = ax.transAxes.inverted().transform(ax.transData.transform((epoch, 0)))[0]
+        right = x_frac < 0.6 if side == "auto" else side == "right"
+        ax.annotate(text, (epoch, y), xycoords=("data", "axes fraction"), xytext=(4 if right else -4, 0),
+                    textcoords="offset points", ha="left" if right else "right", va="center",
+                    fontsize=fontsize, color=color,
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
     return ax
 
 
-def plot_cayley_table(group: Group, ax=None, cmap="twilight", labels: bool | None = None):
+def _math_name(name: str) -> str:
+    """A group name like ``"Z_3 x Z_4"``, ``"S_4"`` or ``"Dic_3"`` as mathtext; other names as they are."""
+    token = r"[A-Za-z]+(?:_\d+)?"
+    if not re.fullmatch(rf"{token}(?: x {token})*", name):
+        return name
+
+    def one(part):
+        base, _, sub = part.partition("_")
+        base = r"\mathbb{Z}" if base == "Z" else base if len(base) == 1 else rf"\mathrm{{{base}}}"
+        return f"{base}_{{{sub}}}" if sub else base
+
+    return "$" + r" \times ".join(one(part) for part in name.split(" x ")) + "$"
+
+
+def plot_cayley_table(group: Group, ax=None, cmap="twilight", labels: bool | None = None, fontsize=9):
     """The multiplication table as an image: cell (a, b) is coloured by the index of a*b.
 
-    Element labels are drawn on the axes when ``labels`` is True (default: for orders <= 12).
+    With ``labels`` (default: for orders <= 8) the element labels are drawn on the axes and the
+    product's label in every cell, at ``fontsize`` points; larger tables show colours only.
     """
     ax = _ax(ax)
     m = group.order
-    ax.imshow(group.table, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(m - 1, 1))
-    show = m <= 12 if labels is None else labels
+    image = ax.imshow(group.table, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(m - 1, 1))
+    show = m <= 8 if labels is None else labels
     if show:
         ticks = np.arange(m)
-        ax.set_xticks(ticks, group.labels, rotation=90, fontsize=7)
-        ax.set_yticks(ticks, group.labels, fontsize=7)
-        if m <= 8:
-            for a in range(m):
-                for b in range(m):
-                    ax.text(b, a, group.labels[group.table[a, b]], ha="center", va="center", fontsize=6,
-                            color="w")
+        short = max(len(label) for label in group.labels) <= 3
+        ax.set_xticks(ticks, group.labels, rotation=0 if short else 90, fontsize=fontsize)
+        ax.set_yticks(ticks, group.labels, fontsize=fontsize)
+        ax.tick_params(length=0)
+        for a in range(m):
+            for b in range(m):
+                r, g, b_, _ = image.cmap(image.norm(group.table[a, b]))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b_ < 0.5
+                ax.text(b, a, group.labels[group.table[a, b]], ha="center", va="center",
+                        fontsize=fontsize, color="white" if dark else "black")
     else:
         ax.set_xticks([])
         ax.set_yticks([])
-    ax.set_title(f"{group.name} (order {m})")
+    ax.set_title(f"{_math_name(group.name)}, order {m}")
     ax.set_xlabel("b")
     ax.set_ylabel("a")
     return ax
