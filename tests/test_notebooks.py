@@ -5,6 +5,7 @@ The .md is what authors edit and the book builds from; the .ipynb is what Colab 
 test run executes. After editing a chapter, or the repository in _config.yml, run `make sync`.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -80,3 +81,21 @@ def test_browser_pass_knows_a_launch_button_from_a_stray_one():
     assert [check_pages.launch_problem(u) for u in good] == [None, None]
     assert check_pages.launch_problem(good[0].replace(slug, "someone/else"))
     assert check_pages.launch_problem(good[0].replace(".ipynb", ".md"))
+
+
+def test_reader_environment_pins_follow_requirements():
+    """`make jupyter` installs requirements-jupyter.txt: every package it shares with
+    requirements.txt (the tested toolchain) has the same version specifier there."""
+    def specs(name):
+        out = {}
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-"):
+                package = re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower()
+                out[package] = line[len(package):].strip()
+        return out
+
+    full, reader = specs("requirements.txt"), specs("requirements-jupyter.txt")
+    shared = set(full) & set(reader)
+    assert {"torch", "matplotlib", "ipywidgets", "jupytext"} <= shared
+    assert {p: reader[p] for p in shared} == {p: full[p] for p in shared}
