@@ -99,7 +99,7 @@ for (const pre of main.querySelectorAll('.cell_output pre')) {
 for (const img of main.querySelectorAll('img')) {
   if (!img.closest('[data-li2-player]') && !(img.getAttribute('alt') || '').trim()) out.no_alt += 1;
 }
-for (const img of main.querySelectorAll('.cell_output img')) {
+for (const img of main.querySelectorAll('.cell_output img:not([data-li2-player] img)')) {
   const fig = img.closest('figure');
   if (!fig || !fig.querySelector('.caption-number')) out.unnumbered_figures += 1;
 }
