@@ -140,3 +140,25 @@ def test_player_responds_in_a_browser(tmp_path):
         assert failures == [] and "2 frame player(s) checked" in notes
         failures, _ = check_pages.check_page(driver, frozen)
         assert any("cannot respond" in f for f in failures)
+
+
+def test_live_panel_calls_the_figure_with_the_controls_values():
+    """The live form: sliders follow the knobs, and the button (or any change) redraws with
+    the values shown."""
+    calls = []
+
+    def figure(a, seed):
+        calls.append((a, seed))
+        return _text_figure(a=a, seed=seed)
+
+    knobs = [Knob("a", "a", [1, 2, 3], 2, static=[1, 2]), Knob("seed", "seed", value=0, free_int=True)]
+    panel = Explorer("test", figure, knobs, button="Run").widget()
+    title, slider, seed_box, button, _ = panel.children
+    assert slider.value == 2 and slider.style.description_width == "initial"  # labels are not cut
+    slider.value, seed_box.value = 3, 7
+    button.click()
+    assert calls == [(3, 7)]
+    live = Explorer("test", figure, knobs).widget()  # no button: draws at once and on every change
+    live.children[1].value = 1
+    assert calls[1:] == [(2, 0), (1, 0)]
+    plt.close("all")
