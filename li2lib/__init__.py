@@ -20,7 +20,7 @@ Modules, one per concept (each is reachable as ``li2lib.<name>`` after ``import 
 import importlib
 
 from . import data, groups, training
-from .groups import Group, alternating, cyclic, dihedral, from_table, product, symmetric
+from .groups import Group, alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
 from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train, train_many
 
 __version__ = "0.2.0"
@@ -47,10 +47,12 @@ __all__ = [
     "TrainingDiverged",
     "alternating",
     "cyclic",
+    "dicyclic",
     "dihedral",
     "first_epoch",
     "from_table",
     "product",
+    "quaternion",
     "symmetric",
     "train",
     "train_many",

@@ -26,6 +26,8 @@ __all__ = [
     "ascend",
     "AscentResult",
     "sphere_hessian",
+    "peak_energy",
+    "flat_dimension",
     "missing_irrep_projector",
     "modulated_energy",
 ]
@@ -157,7 +159,7 @@ def ascend(
         trial = W + step_size * tangent
         trial = trial / trial.norm(dim=0, keepdim=True)
         E_trial, tangent_trial = evaluate(trial)
-        better = (E_trial >= E - 1e-12 * E.abs()) & ~converged  # tolerate rounding
+        better = (E_trial >= E - 1e-14 * E.abs()) & ~converged  # tolerate rounding
         W = torch.where(better, trial, W)
         E = torch.where(better, E_trial, E)
         tangent = torch.where(better, tangent_trial, tangent)
@@ -176,7 +178,8 @@ def sphere_hessian(w, X, Yt, activation: str = "square"):
 
     Returns ``(H, basis)``: ``basis`` (d, d-1) is an orthonormal basis of the tangent space
     {v : v . w = 0} and H = basis^T (grad^2 E(w) - (w . grad E(w)) I) basis. At a local
-    maximum all eigenvalues of H are <= 0; a zero eigenvalue is a flat direction (Corollary 1).
+    maximum all eigenvalues of H are <= 0; a zero eigenvalue is a flat direction (the paper's
+    Corollary 1; :func:`flat_dimension` gives their number at a maximum of each irrep kind).
     """
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 1:
@@ -197,6 +200,48 @@ def sphere_hessian(w, X, Yt, activation: str = "square"):
     basis = q[:, 1 : len(w)]
     H = basis.T @ (hess - float(w @ grad) * np.eye(len(w))) @ basis
     return 0.5 * (H + H.T), basis
+
+
+_DIVISION_ALGEBRA_DIM = {"real": 1, "complex": 2, "quaternionic": 4}
+
+
+def _check_irrep(irrep):
+    if getattr(irrep, "kind", None) not in _DIVISION_ALGEBRA_DIM or getattr(irrep, "trivial", True):
+        raise ValueError(f"irrep must be a nontrivial li2lib.irreps.Irrep, got {irrep!r}")
+
+
+def peak_energy(irrep, order: int) -> float:
+    """E* = M / (2 d_R), the energy of a unit node at a maximum in the isotypic subspace of
+    ``irrep`` (sigma = x^2, full table of a group of order M = ``order``).
+
+    d_R is ``irrep.real_rep_dim``: M / (2 d) for a real irrep, M / (4 d) for a complex pair and
+    for a quaternionic irrep. These are 4 times the paper's Theorem 2 values M / (8 d) and
+    M / (16 d) (the factor 2 of the cross term in (u_i + v_j)^2, squared); the paper does not
+    treat quaternionic irreps. Derivation: chapter "The features are irreducible
+    representations" of the book.
+    """
+    _check_irrep(irrep)
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 2:
+        raise ValueError(f"order must be the group order, an integer >= 2, got {order!r}")
+    return order / (2 * irrep.real_rep_dim)
+
+
+def flat_dimension(irrep) -> int:
+    """f, the dimension of the set of energy maxima of ``irrep`` through any one of them; the
+    sphere Hessian there has exactly f zero eigenvalues (measured in the book, chapter 5).
+
+    Over R the group algebra block of the irrep is the matrix algebra M_n(D), with D = R, C or
+    the quaternions H (delta = dim D = 1, 2, 4 for real, complex, quaternionic type) and
+    n = d_R / delta. The maxima are the pairs (u^, v^) = (x y^H, y z^H) of D-rank one with a
+    shared middle vector and equal norms, a manifold of dimension delta (3n - 1) - 2:
+    0 for a real 1-dimensional irrep (a strict maximum), 3(d - 1) for a real irrep,
+    6d - 4 for a complex pair, 6d - 6 for a quaternionic irrep. The paper's Corollary 1
+    says every maximum has a zero eigenvalue, which fails for real 1-dimensional irreps.
+    """
+    _check_irrep(irrep)
+    delta = _DIVISION_ALGEBRA_DIM[irrep.kind]
+    n = irrep.real_rep_dim // delta
+    return delta * (3 * n - 1) - 2
 
 
 def missing_irrep_projector(group, learned) -> np.ndarray:

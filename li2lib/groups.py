@@ -14,14 +14,26 @@ import itertools
 
 import numpy as np
 
-__all__ = ["Group", "cyclic", "product", "dihedral", "symmetric", "alternating", "from_table"]
+__all__ = [
+    "as_group",
+    "Group",
+    "cyclic",
+    "product",
+    "dihedral",
+    "dicyclic",
+    "quaternion",
+    "symmetric",
+    "alternating",
+    "from_table",
+]
 
 
 class Group:
     """A finite group of order M, given by its Cayley table.
 
-    Build one with :func:`cyclic`, :func:`product`, :func:`dihedral`, :func:`symmetric` or
-    :func:`from_table` (which checks the group axioms); the constructor itself trusts its input.
+    Build one with :func:`cyclic`, :func:`product`, :func:`dihedral`, :func:`dicyclic`,
+    :func:`quaternion`, :func:`symmetric`, :func:`alternating` or :func:`from_table` (which
+    checks the group axioms); the constructor itself trusts its input.
 
     Attributes
     ----------
@@ -74,6 +86,15 @@ class Group:
         return f"Group({self.name}, order={self.order})"
 
 
+def as_group(group) -> "Group":
+    """``group`` itself, or Z_M for an int M: how every li2lib function reads a group argument."""
+    if isinstance(group, (int, np.integer)) and not isinstance(group, bool):
+        return cyclic(int(group))
+    if not isinstance(group, Group):
+        raise ValueError(f"group must be a li2lib Group or an int M (for Z_M), got {type(group).__name__}")
+    return group
+
+
 def _check_size(value, name: str) -> int:
     """Return ``value`` as an int >= 1 or raise a ValueError that names ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -101,6 +122,36 @@ def dihedral(n: int) -> Group:
     table = ((f1 + f2) % 2) * n + (np.where(f2 == 1, -k1, k1) + k2) % n
     labels = [("s" if fi else "") + (f"r{ki}" if ki else ("" if fi else "e")) for fi, ki in zip(f, k)]
     return Group(table, f"D_{n}", labels)
+
+
+def dicyclic(n: int) -> Group:
+    """Dic_n, the dicyclic (binary dihedral) group of order 4n, for n >= 2.
+
+    Presentation: a^(2n) = 1, x^2 = a^n, x a x^-1 = a^-1. Element ``f * 2n + k`` is a^k x^f,
+    and (a^k1 x^f1)(a^k2 x^f2) = a^(k1 + (-1)^f1 k2 + n f1 f2) x^(f1 + f2) (mod 2n, mod 2).
+    Like D_{2n} it has a cyclic subgroup of index 2, but every element outside it has order 4
+    and a^n is the only element of order 2. Its 2-dimensional irreps are quaternionic for odd
+    k (a -> diag(e^(i pi k/n), e^(-i pi k/n))), real for even k; ``dicyclic(2)`` is Q_8.
+    """
+    n = _check_size(n, "n")
+    if n < 2:
+        raise ValueError(f"n must be an integer >= 2 (Dic_1 would be Z_4), got {n}")
+    f, k = np.divmod(np.arange(4 * n), 2 * n)
+    f1, f2 = f[:, None], f[None, :]
+    k1, k2 = k[:, None], k[None, :]
+    table = ((f1 + f2) % 2) * 2 * n + (k1 + np.where(f1 == 1, -k2, k2) + n * f1 * f2) % (2 * n)
+    labels = [(f"a{ki}" if ki else ("" if fi else "e")) + ("x" if fi else "") for fi, ki in zip(f, k)]
+    return Group(table, f"Dic_{n}", labels)
+
+
+def quaternion() -> Group:
+    """Q_8 = {+-1, +-i, +-j, +-k}, the quaternion group (Dic_2 with a = i, x = j).
+
+    Elements in the order 1, i, -1, -i, j, k, -j, -k. Its 2-dimensional irrep (the quaternions
+    acting on C^2) is the smallest quaternionic-type irrep: real character, no real form.
+    """
+    group = dicyclic(2)
+    return Group(group.table, "Q_8", ["1", "i", "-1", "-i", "j", "k", "-j", "-k"])
 
 
 def _permutation_group(perms: np.ndarray, name: str) -> Group:

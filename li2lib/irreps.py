@@ -50,6 +50,12 @@ class Irrep:
         Its entries are (d_k / M) chi_k(a b^-1) (twice the real part for a complex pair).
     real_dim : int
         Dimension of that real subspace: d_k^2, or 2 d_k^2 for a complex pair.
+    real_rep_dim : int
+        d_R, the dimension of the real irreducible representation that contains this irrep:
+        d_k for real type, 2 d_k for complex type (the irrep with its conjugate) and for
+        quaternionic type (which has no real form of dimension d_k). The isotypic subspace
+        holds d_k copies of it (d_k / 2 for quaternionic type), and over the reals its
+        commutant is R, C or the quaternions H respectively (Frobenius-Schur).
     """
 
     def __init__(self, index, dim, character, kind, conjugate, quotient):
@@ -64,6 +70,10 @@ class Irrep:
     @property
     def real_dim(self) -> int:
         return self.dim**2 * (2 if self.kind == "complex" else 1)
+
+    @property
+    def real_rep_dim(self) -> int:
+        return self.dim * (1 if self.kind == "real" else 2)
 
     @cached_property
     def projector(self) -> np.ndarray:

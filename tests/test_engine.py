@@ -295,3 +295,14 @@ def test_continue_from_weights_on_a_subset():
 def test_bad_initial_weights_and_splits(kwargs, message):
     with pytest.raises(ValueError, match=message):
         train_many(7, [{}], hidden=8, progress=False, **kwargs)
+
+
+def test_accuracies_are_exact_fractions():
+    """Accuracy is (correct count) / n, so a perfect fit logs exactly 1.0 (a weighted float32
+    sum of 1/n would not)."""
+    runs = [dict(seed=0, train_fraction=0.6), dict(seed=1, train_fraction=0.9)]
+    for r in train_many(11, runs, hidden=128, epochs=150, lr=0.01, progress=False, device="cpu"):
+        n, n_test = len(r.train_idx), len(r.test_idx)
+        for acc, size in ((r.history["train_acc"], n), (r.history["test_acc"], n_test)):
+            np.testing.assert_allclose(acc * size, np.round(acc * size), rtol=0, atol=1e-4)
+        assert r.history["train_acc"][-1] == 1.0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from li2lib import groups
-from li2lib.groups import alternating, cyclic, dihedral, from_table, product, symmetric
+from li2lib.groups import alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
 
 ALL = [
     cyclic(1),
@@ -23,6 +23,10 @@ ALL = [
     symmetric(4),
     alternating(4),
     alternating(5),
+    quaternion(),
+    dicyclic(2),
+    dicyclic(3),
+    dicyclic(6),
 ]
 
 
@@ -59,6 +63,9 @@ def test_constructors_satisfy_group_axioms(g):
         (symmetric(4), 24, False),
         (alternating(4), 12, False),
         (alternating(3), 3, True),
+        (quaternion(), 8, False),
+        (dicyclic(3), 12, False),
+        (dicyclic(5), 20, False),
     ],
     ids=lambda v: getattr(v, "name", str(v)),
 )
@@ -84,6 +91,10 @@ def test_element_orders_match_textbook():
     assert element_orders(symmetric(4)) == [1] + [2] * 9 + [3] * 8 + [4] * 6
     # Z_4 x Z_6 has exponent lcm(4, 6) = 12 and no element of order 24 (it is not cyclic)
     assert max(element_orders(product(4, 6))) == 12
+    # Q_8: 1 and -1, then six elements of order 4 (+-i, +-j, +-k)
+    assert element_orders(quaternion()) == [1, 2] + [4] * 6
+    # Dic_3: a of order 6 gives 1, 2 (a^3), 3 (a^2, a^4), 6 (a, a^5); the six a^k x have order 4
+    assert element_orders(dicyclic(3)) == [1, 2, 3, 3] + [4] * 6 + [6, 6]
 
 
 def test_cyclic_is_addition_mod_n():
@@ -112,6 +123,46 @@ def test_dihedral_relations():
     assert power == g.identity  # r^n = 1
     assert g.table[s, s] == g.identity  # s^2 = 1
     assert g.table[g.table[s, r], s] == g.inverse[r]  # s r s = r^-1
+
+
+def hamilton(p, q):
+    """The Hamilton product of quaternions given as (w, x, y, z)."""
+    w1, x1, y1, z1 = p
+    w2, x2, y2, z2 = q
+    return (w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2)
+
+
+def test_quaternion_group_is_hamiltons():
+    g = quaternion()
+    unit = {"1": (1, 0, 0, 0), "i": (0, 1, 0, 0), "j": (0, 0, 1, 0), "k": (0, 0, 0, 1)}
+    vec = [tuple(-c for c in unit[l[1:]]) if l.startswith("-") else unit[l] for l in g.labels]
+    for a in range(8):
+        for b in range(8):
+            assert vec[g.table[a, b]] == hamilton(vec[a], vec[b])
+    assert g.labels[g.identity] == "1" and g.name == "Q_8"
+    np.testing.assert_array_equal(g.table, dicyclic(2).table)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 7])
+def test_dicyclic_matches_its_matrix_representation(n):
+    """a = diag(zeta, 1/zeta) with zeta = exp(i pi / n) and x = [[0, -1], [1, 0]] generate Dic_n
+    faithfully (x^2 = -1 = a^n, x a x^-1 = a^-1); the table must be their multiplication."""
+    g = dicyclic(n)
+    zeta = np.exp(1j * np.pi / n)
+    a, x = np.diag([zeta, 1 / zeta]), np.array([[0, -1], [1, 0]])
+    mats = [np.linalg.matrix_power(a, k) @ np.linalg.matrix_power(x, f) for f in (0, 1) for k in range(2 * n)]
+    flat = np.array([m.ravel() for m in mats])
+    assert np.abs(flat[:, None] - flat[None]).sum(axis=2)[~np.eye(4 * n, dtype=bool)].min() > 1e-6, "faithful"
+    for i in range(4 * n):
+        for j in range(4 * n):
+            np.testing.assert_allclose(mats[i] @ mats[j], mats[g.table[i, j]], atol=1e-12)
+    assert g.labels[:2] == ["e", "a1"] and g.labels[2 * n] == "x"
+
+
+def test_dicyclic_rejects_n_below_2():
+    with pytest.raises(ValueError, match=r"n must be an integer >= 2 \(Dic_1 would be Z_4\), got 1"):
+        dicyclic(1)
 
 
 def test_product_is_componentwise():
@@ -150,7 +201,7 @@ def test_from_table_reports_the_failing_axiom():
         from_table(cyclic(3).table, labels=["a", "b"])
 
 
-@pytest.mark.parametrize("make", [cyclic, dihedral, symmetric, alternating])
+@pytest.mark.parametrize("make", [cyclic, dihedral, symmetric, alternating, dicyclic])
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "5"])
 def test_bad_sizes_raise(make, bad):
     with pytest.raises(ValueError, match=r"n must be an integer >= 1"):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from li2lib.groups import alternating, cyclic, dihedral, from_table, product, symmetric
+from li2lib.groups import alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
 from li2lib.irreps import conjugacy_classes
 
 
@@ -27,13 +27,18 @@ CASES = [
     (symmetric(3), [1, 1, 2], ["real"] * 3),
     (dihedral(4), [1, 1, 1, 1, 2], ["real"] * 5),
     (quaternion_group(), [1, 1, 1, 1, 2], ["real"] * 4 + ["quaternionic"]),
+    (quaternion(), [1, 1, 1, 1, 2], ["real"] * 4 + ["quaternionic"]),
+    # Dic_n: four 1-d irreps (two complex of order 4 when n is odd), then n - 1 2-d irreps,
+    # quaternionic for odd k and real for even k in a -> diag(zeta^k, zeta^-k)
+    (dicyclic(3), [1, 1, 1, 1, 2, 2], ["real", "real", "complex", "complex", "quaternionic", "real"]),
+    (dicyclic(4), [1] * 4 + [2] * 3, ["real"] * 4 + ["quaternionic", "real", "quaternionic"]),
     (alternating(4), [1, 1, 1, 3], ["real", "complex", "complex", "real"]),
     (symmetric(4), [1, 1, 2, 3, 3], ["real"] * 5),
     (product(3, 3), [1] * 9, ["real"] + ["complex"] * 8),
     (dihedral(5), [1, 1, 2, 2], ["real"] * 4),
     (cyclic(8), [1] * 8, ["real"] + ["complex"] * 6 + ["real"]),
 ]
-GROUPS = [c[0] for c in CASES] + [cyclic(1), cyclic(71), product(4, 6), symmetric(5)]
+GROUPS = [c[0] for c in CASES] + [cyclic(1), cyclic(71), product(4, 6), symmetric(5), dicyclic(5)]
 
 
 @pytest.mark.parametrize("g, dims, kinds", CASES, ids=lambda v: getattr(v, "name", ""))
@@ -82,6 +87,18 @@ def test_isotypic_projectors(g):
             np.testing.assert_allclose(P @ Q, 0, atol=1e-9)
         for Rh in R:  # the isotypic subspace is invariant: P commutes with the action
             np.testing.assert_allclose(Rh @ P, P @ Rh, atol=1e-9)
+
+
+@pytest.mark.parametrize("g", GROUPS, ids=lambda g: g.name)
+def test_frobenius_schur_counts_square_roots(g):
+    """sum_k nu_k d_k = #{g : g^2 = 1} (nu = 1, 0, -1 for real, complex, quaternionic): a check
+    of the kinds that only counts involutions in the table."""
+    nu = {"real": 1, "complex": 0, "quaternionic": -1}
+    involutions = int((g.table[np.arange(g.order), np.arange(g.order)] == g.identity).sum())
+    assert sum(nu[ir.kind] * ir.dim for ir in g.irreps()) == involutions
+    for ir in g.irreps():
+        if ir.kind == "quaternionic":
+            assert ir.dim % 2 == 0 and np.allclose(ir.character.imag, 0)
 
 
 def test_s3_character_table():

@@ -48,6 +48,12 @@ class Split:
         total = (values * self.weight).sum(dim=1)
         return torch.where(self.count > 0, total, torch.full_like(total, float("nan")))
 
+    def fraction(self, hits: torch.Tensor) -> torch.Tensor:
+        """Each run's fraction of its samples where the boolean ``hits`` (R, n) holds, as
+        count / n (exactly 1 when all hold); NaN for a run without samples."""
+        counted = (hits & (self.weight > 0)).sum(dim=1).to(self.weight.dtype)
+        return counted / self.count.to(self.weight.dtype)
+
     def select(self, keep: torch.Tensor) -> "Split":
         """The same split for the runs ``keep`` only."""
         new = object.__new__(Split)

@@ -78,13 +78,13 @@ def evaluate(state: EvalState, loss_fn, extra: dict | None) -> dict[str, torch.T
     net, train, test = state.network, state.train, state.test
     values = {
         "train_loss": state.train_losses.detach(),
-        "train_acc": train.mean((state.train_outputs.argmax(-1) == train.y).to(train.weight.dtype)),
+        "train_acc": train.fraction(state.train_outputs.argmax(-1) == train.y),
     }
     if state.test_outputs is None:
         values["test_loss"] = values["test_acc"] = torch.full_like(values["train_loss"], float("nan"))
     else:
         values["test_loss"] = test.mean(loss_fn(state.test_outputs, test.y))
-        values["test_acc"] = test.mean((state.test_outputs.argmax(-1) == test.y).to(test.weight.dtype))
+        values["test_acc"] = test.fraction(state.test_outputs.argmax(-1) == test.y)
     values["gf_norm"] = gf_norm(state.train_outputs.detach(), train.y, state.params[net.readout], train.weight,
                                 net.output_scale)
     for name, p in state.params.items():
