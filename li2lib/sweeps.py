@@ -408,7 +408,7 @@ def _scaling_families(scale: str) -> dict[str, list[Group]]:
     Non-abelian groups are those whose largest irrep has dimension 2: dihedral groups and
     their products with cyclic groups (a dicyclic group Dic_n joins the list as one more entry).
     """
-    from .groups import dihedral, product
+    from .groups import cyclic, dihedral, product
 
     if scale == "cpu":
         return {
