@@ -486,7 +486,7 @@ SWEEPS["lr-basin"] = dict(
     group=23,
     base=dict(hidden=1024, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
     runs=[dict(train_fraction=p, lr=lr, seed=s) for p in (0.293, 0.366, 0.458, 0.572, 0.715)
-          for lr in (5e-4, 1e-3, 2e-3, 5e-3, 1e-2) for s in range(3)],
+          for lr in (5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2) for s in range(3)],
 )
 # Figs. 6-7 at the paper's scale (M = 23, 71, 127, K = 1024, 15 seeds; Fig. 7 is M = 127 at
 # p = 0.2, n = 3225, lr 1e-3, 2e-3 and 5e-3), for a GPU: li2lib sweep lr-basin-paper --device cuda.
