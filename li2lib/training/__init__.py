@@ -6,7 +6,7 @@ with coupled L2 weight decay on W and V, MSE loss, sigma = x^2) and returns a
 leading axis as one batched model. The parts, one file each:
 
 - ``config``: :class:`TrainConfig`, every setting, checked before any work; which settings
-  may differ between the runs of a batch (:data:`li2lib.training.PER_RUN`).
+  may differ between the runs of a batch (:data:`li2lib.training.config.PER_RUN`).
 - ``losses``: the centred MSE of the paper's experiments and cross-entropy.
 - ``optimizers``: Adam (coupled L2), AdamW, SGD, the author's Muon and torch's Muon, for
   stacked runs with per-run learning rates and weight decays.
