@@ -266,9 +266,8 @@ def coupon_collector_time(p, points: int = 200_001) -> float:
         raise ValueError(f"p must be a 1-D probability vector with positive entries, got {p!r}")
     points = _positive_int("points", points, low=101)
     s = np.linspace(0.0, np.log1p(60.0 / p.min()), points)
-    t = np.expm1(s)
-    integrand = -np.expm1(np.log1p(-np.exp(-np.outer(t, p)).clip(max=1 - 1e-300)).sum(axis=1))
-    integrand[0] = 1.0
+    t = np.expm1(s[1:])
+    integrand = np.concatenate([[1.0], -np.expm1(np.log1p(-np.exp(-np.outer(t, p))).sum(axis=1))])
     f = integrand * np.exp(s)  # dt = e^s ds
     return float(np.sum((f[1:] + f[:-1]) * np.diff(s)) / 2)
 
