@@ -106,10 +106,11 @@ def residual_spectrum(W, V, group: Group, idx, activation: str = "square") -> np
     return _shares(np.array([np.sum((R @ ir.projector) ** 2) for ir in group.real_irreps()]))
 
 
-def gradient_spectrum(W, V, group: Group, idx, activation: str = "square") -> np.ndarray:
+def gradient_spectrum(W, V, group: Group, idx, activation: str = "square", nodes=None) -> np.ndarray:
     """(R,) share of the hidden layer's gradient step X^T [sigma'(X W) * (Y - F V) C V^T] (the
     negative gradient, up to a factor 2/n, of the class-centred MSE the networks are trained
-    with, on the pairs ``idx``) in each real irrep of the input space, both operand halves."""
+    with, on the pairs ``idx``) in each real irrep of the input space, both operand halves;
+    over the nodes (columns) ``nodes`` only when given (the residual is the whole network's)."""
     import torch
 
     from .model import DERIVATIVES
@@ -119,6 +120,11 @@ def gradient_spectrum(W, V, group: Group, idx, activation: str = "square") -> np
     X, _ = _data(group, idx)
     d_sigma = DERIVATIVES[activation](torch.as_tensor(X @ W)).numpy()
     G_W = X.T @ (d_sigma * (R_loss @ V.T))
+    if nodes is not None:
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if nodes.ndim != 1 or len(nodes) == 0 or nodes.min() < 0 or nodes.max() >= W.shape[1]:
+            raise ValueError(f"nodes must be a non-empty list of node indices in [0, {W.shape[1]}), got {nodes!r}")
+        G_W = G_W[:, nodes]
     return _shares(irrep_spectrum(G_W, group).sum(axis=(0, 2)))
 
 
