@@ -79,37 +79,51 @@ def polar_factor(G) -> np.ndarray:
     return U @ Vt
 
 
-def muon_ascent(X, Yt, W0, *, lr: float, steps: int, method: str = "muon", activation: str = "square",
+def muon_ascent(X, Yt, W0, *, lr: float, steps: int, activation: str = "square",
                 record_every: int = 10) -> dict[str, np.ndarray]:
-    """Climb the joint energy E_joint(W) = sum_j E(w_j) (Eq. 7 per node) from the columns of W0.
+    """Climb the joint energy E_joint(W) = sum_j E(w_j) (Eq. 7 per node) with Muon's step.
 
-    Each step is W <- normalise_columns(W + lr * D), with D the polar factor of the gradient
-    G = [grad E(w_1), ..., grad E(w_K)] (``method="muon"``, Lemma 2) or D = G / ||G||_F * sqrt(K)
-    (``method="gradient"``: independent ascent of every node, scaled to the same Frobenius
-    norm sqrt(K) as Muon's step when K <= 2M, so the two differ only in direction). Returns
-    ``W`` (final, unit columns), ``energy`` (T, K) per node at ``steps`` (T,).
+    Each step is W <- normalise_columns(W + lr * U V^T), with U V^T the polar factor of the
+    gradient G = [grad E(w_1), ..., grad E(w_K)] = U D V^T (Lemma 2); the column norms are held
+    at 1, as weight decay does in the paper's model (compare :func:`li2lib.energy.ascend`, which
+    climbs every node independently). ``W0`` is one layer (2M, K) or S independent layers
+    stacked (S, 2M, K), climbed side by side.
+    Returns ``W`` (final, unit columns, the shape of W0) and ``energy`` (T, K) or (T, S, K) per
+    node at ``steps`` (T,).
     """
-    cols, _ = _columns(W0)
-    _check(X, Yt, cols, activation)
-    if method not in ("muon", "gradient"):
-        raise ValueError(f"method must be 'muon' or 'gradient', got {method!r}")
+    W = np.array(W0, dtype=np.float64)
+    stacked = W.ndim == 3
+    if not stacked:
+        W = W[None]
+    if W.ndim != 3:
+        raise ValueError(f"W0 must be (2M, K) or (S, 2M, K), got shape {np.shape(W0)}")
+    S, d, K = W.shape
+    _check(X, Yt, W[0], activation)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
         raise ValueError(f"lr must be a number > 0, got {lr!r}")
     steps = _positive_int("steps", steps)
     record_every = _positive_int("record_every", record_every)
-    W = cols / np.linalg.norm(cols, axis=0)
+
+    def flat(A):  # (S, d, K) -> (d, S K): every node a column, as energy() takes them
+        return A.transpose(1, 0, 2).reshape(d, S * K)
+
+    def unflat(A):
+        return A.reshape(d, S, K).transpose(1, 0, 2)
+
+    W = W / np.linalg.norm(W, axis=1, keepdims=True)
     energies, at = [], []
     for step in range(steps + 1):
         if step % record_every == 0 or step == steps:
-            energies.append(energy(W, X, Yt, activation))
+            energies.append(energy(flat(W), X, Yt, activation).reshape(S, K))
             at.append(step)
         if step == steps:
             break
-        G = energy_grad(W, X, Yt, activation)
-        D = polar_factor(G) if method == "muon" else G / np.linalg.norm(G) * np.sqrt(W.shape[1])
-        W = W + lr * D
-        W = W / np.linalg.norm(W, axis=0)
-    return {"W": W, "energy": np.array(energies), "steps": np.array(at)}
+        W = W + lr * polar_factor(unflat(energy_grad(flat(W), X, Yt, activation)))
+        W = W / np.linalg.norm(W, axis=1, keepdims=True)
+    energies = np.array(energies)
+    if not stacked:
+        return {"W": W[0], "energy": energies[:, 0], "steps": np.array(at)}
+    return {"W": W, "energy": energies, "steps": np.array(at)}
 
 
 def frechet(a: float, size, rng) -> np.ndarray:
