@@ -44,7 +44,7 @@ def _executor(kind: str, workers: int, scheduler: str | None):
 
 
 def _sweep(args) -> None:
-    from .groups import cyclic
+    from .groups import as_group
     from .sweeps import SWEEPS, run_sweep, stored_folder
 
     spec = SWEEPS[args.name]
@@ -56,7 +56,7 @@ def _sweep(args) -> None:
     groups = spec.get("groups") or [spec["group"]]
     with _executor(args.executor, args.workers, args.scheduler) as executor:
         for group in groups:
-            group = cyclic(group) if isinstance(group, int) else group
+            group = as_group(group)
             sweep = run_sweep(group, spec["runs"], folder, base=base, executor=executor,
                               runs_per_task=args.runs_per_task, threads_per_task=threads)
             print(f"{args.name}: {len(sweep)} runs on {group.name} in {folder}")

@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 
 __all__ = [
+    "as_group",
     "Group",
     "cyclic",
     "product",
@@ -83,6 +84,15 @@ class Group:
 
     def __repr__(self) -> str:
         return f"Group({self.name}, order={self.order})"
+
+
+def as_group(group) -> "Group":
+    """``group`` itself, or Z_M for an int M: how every li2lib function reads a group argument."""
+    if isinstance(group, (int, np.integer)) and not isinstance(group, bool):
+        return cyclic(int(group))
+    if not isinstance(group, Group):
+        raise ValueError(f"group must be a li2lib Group or an int M (for Z_M), got {type(group).__name__}")
+    return group
 
 
 def _check_size(value, name: str) -> int:

@@ -7,12 +7,17 @@ Histories are the dicts in ``TrainResult.history`` (or loaded from a sweep): arr
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .groups import Group
 
 __all__ = [
+    "BOOK_STYLE",
+    "use_book_style",
+    "math_name",
     "TRAIN_STYLE",
     "TEST_STYLE",
     "plot_accuracy",
@@ -23,6 +28,44 @@ __all__ = [
     "mark_epoch",
     "animate_ascent",
 ]
+
+BOOK_STYLE = {
+    # The book's column is about 6.5 in (650 px) wide: a default figure fills it at 100 dpi and
+    # its smallest text (ticks, legends) is 9 pt, about 12 px on screen.
+    "figure.figsize": (6.4, 3.4),
+    "figure.dpi": 100,
+    "savefig.dpi": "figure",
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 11,
+    "lines.linewidth": 1.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "image.interpolation": "nearest",
+}
+"""The matplotlib settings of every figure in the book (see :func:`use_book_style`)."""
+
+
+def use_book_style():
+    """Apply :data:`BOOK_STYLE` to matplotlib for the rest of the session: figures sized for the
+    book's column (6.4 in wide by default, never more than 6.5 in in the chapters) with legible
+    fonts (9-11 pt). Each chapter calls it in its setup cell."""
+    plt.rcParams.update(BOOK_STYLE)
+
+
+def math_name(name: str) -> str:
+    """A group name as matplotlib math: "Z_71" -> $\\mathbb{Z}_{71}$, "Z_4 x Z_6" ->
+    $\\mathbb{Z}_{4} \\times \\mathbb{Z}_{6}$, "D_5" -> $D_{5}$."""
+    body = re.sub(r"\b([A-Za-z]+)_(\d+)", lambda m: ("\\mathbb{Z}" if m.group(1) == "Z" else m.group(1))
+                  + "_{" + m.group(2) + "}", name)
+    return "$" + body.replace(" x ", " \\times ") + "$"
+
 
 TRAIN_STYLE = dict(ls="--", lw=1.2)
 TEST_STYLE = dict(ls="-", lw=1.8)
@@ -58,39 +101,71 @@ def plot_metric(histories, metric, ax=None, color="C0", label=None, log=False, a
     return ax
 
 
-def mark_epoch(ax, epoch, text=None, color="0.4"):
-    """A vertical dotted line at ``epoch`` with an optional label at the top."""
+def mark_epoch(ax, epoch, text=None, color="0.4", y=0.5, side="auto", fontsize=9):
+    """A vertical dotted line at ``epoch`` with an optional label beside it.
+
+    The label sits at height ``y`` (a fraction of the axes height), on a white box, to the
+    right of the line (``side="right"``) or to its left (``"left"``); ``"auto"`` picks the side
+    with more room, so the label stays inside the frame. Call it after plotting the data, so
+    that the x-limits are final; pick ``y`` where no curve runs.
+    """
     if epoch is None:
         return ax
+    if side not in ("auto", "left", "right"):
+        raise ValueError(f"side must be 'auto', 'left' or 'right', got {side!r}")
+    if not 0 <= y <= 1:
+        raise ValueError(f"y must be a fraction of the axes height in [0, 1], got {y!r}")
     ax.axvline(epoch, color=color, ls=":", lw=1)
     if text:
-        ax.annotate(text, (epoch, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                    textcoords="offset points", fontsize=8, color=color)
+        x_frac = ax.transAxes.inverted().transform(ax.transData.transform((epoch, 0)))[0]
+        right = x_frac < 0.6 if side == "auto" else side == "right"
+        ax.annotate(text, (epoch, y), xycoords=("data", "axes fraction"), xytext=(4 if right else -4, 0),
+                    textcoords="offset points", ha="left" if right else "right", va="center",
+                    fontsize=fontsize, color=color,
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
     return ax
 
 
-def plot_cayley_table(group: Group, ax=None, cmap="twilight", labels: bool | None = None):
+def _math_name(name: str) -> str:
+    """A group name like ``"Z_3 x Z_4"``, ``"S_4"`` or ``"Dic_3"`` as mathtext; other names as they are."""
+    token = r"[A-Za-z]+(?:_\d+)?"
+    if not re.fullmatch(rf"{token}(?: x {token})*", name):
+        return name
+
+    def one(part):
+        base, _, sub = part.partition("_")
+        base = r"\mathbb{Z}" if base == "Z" else base if len(base) == 1 else rf"\mathrm{{{base}}}"
+        return f"{base}_{{{sub}}}" if sub else base
+
+    return "$" + r" \times ".join(one(part) for part in name.split(" x ")) + "$"
+
+
+def plot_cayley_table(group: Group, ax=None, cmap="twilight", labels: bool | None = None, fontsize=9):
     """The multiplication table as an image: cell (a, b) is coloured by the index of a*b.
 
-    Element labels are drawn on the axes when ``labels`` is True (default: for orders <= 12).
+    With ``labels`` (default: for orders <= 8) the element labels are drawn on the axes and the
+    product's label in every cell, at ``fontsize`` points; larger tables show colours only.
     """
     ax = _ax(ax)
     m = group.order
-    ax.imshow(group.table, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(m - 1, 1))
-    show = m <= 12 if labels is None else labels
+    image = ax.imshow(group.table, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(m - 1, 1))
+    show = m <= 8 if labels is None else labels
     if show:
         ticks = np.arange(m)
-        ax.set_xticks(ticks, group.labels, rotation=90, fontsize=7)
-        ax.set_yticks(ticks, group.labels, fontsize=7)
-        if m <= 8:
-            for a in range(m):
-                for b in range(m):
-                    ax.text(b, a, group.labels[group.table[a, b]], ha="center", va="center", fontsize=6,
-                            color="w")
+        short = max(len(label) for label in group.labels) <= 3
+        ax.set_xticks(ticks, group.labels, rotation=0 if short else 90, fontsize=fontsize)
+        ax.set_yticks(ticks, group.labels, fontsize=fontsize)
+        ax.tick_params(length=0)
+        for a in range(m):
+            for b in range(m):
+                r, g, b_, _ = image.cmap(image.norm(group.table[a, b]))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b_ < 0.5
+                ax.text(b, a, group.labels[group.table[a, b]], ha="center", va="center",
+                        fontsize=fontsize, color="white" if dark else "black")
     else:
         ax.set_xticks([])
         ax.set_yticks([])
-    ax.set_title(f"{group.name} (order {m})")
+    ax.set_title(f"{_math_name(group.name)}, order {m}")
     ax.set_xlabel("b")
     ax.set_ylabel("a")
     return ax
@@ -123,38 +198,43 @@ def plot_inputs(X, y, order: int, ax=None, rows: int = 24):
 
 
 def animate_ascent(spectra, energies, steps, target=None, interval=200):
-    """An animation of energy ascent: per frame, the spectrum heat map of the first-operand
-    halves (irreps x nodes) and every node's energy so far.
+    """Energy ascent as a playable animation: per frame, the spectrum heat map of the
+    first-operand halves (irreps x nodes) and every node's energy so far.
 
     ``spectra`` is (T, R, B) power per irrep and node at each recorded step, ``energies``
     (T, B), ``steps`` (T,). ``target`` draws a horizontal line (e.g. M/4). Returns a
-    ``matplotlib.animation.FuncAnimation``; ``anim.to_jshtml()`` embeds it in a static page.
+    :class:`li2lib.widgets.FramePlayer`: display it (the cell's value) to get a play button and a
+    step slider that work in Jupyter, Colab and the static book, offline.
     """
-    from matplotlib import animation
+    from .widgets import FramePlayer, _png
 
-    fig, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
-    total = spectra.sum(axis=1, keepdims=True)
-    shares = spectra / np.where(total > 0, total, 1)
-    image = ax_s.imshow(shares[0], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
-    ax_s.set_xlabel("node")
-    ax_s.set_ylabel("irrep / frequency")
-    ax_s.set_title(f"step {steps[0]}: share of each node's power per irrep")
-    ax_e.set_xlim(steps[0], steps[-1])
-    ax_e.set_ylim(0, energies.max() * 1.08)
-    if target is not None:
-        ax_e.axhline(target, color="k", ls="--", lw=1)
-    ax_e.set_xlabel("ascent step")
-    ax_e.set_ylabel("energy")
-    fig.tight_layout()
-
-    def frame(t):
-        image.set_data(shares[t])
-        ax_s.set_title(f"step {steps[t]}: share of each node's power per irrep")
-        for j, line in enumerate(lines):
-            line.set_data(steps[: t + 1], energies[: t + 1, j])
-        return [image, *lines]
-
-    lines = [ax_e.plot([], [], color="C0", alpha=0.4, lw=1)[0] for _ in range(energies.shape[1])]
-    anim = animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
-    plt.close(fig)
-    return anim
+    spectra, energies, steps = np.asarray(spectra), np.asarray(energies), np.asarray(steps)
+    if spectra.ndim != 3 or energies.shape != (spectra.shape[0], spectra.shape[2]) or steps.shape != spectra.shape[:1]:
+        raise ValueError(f"spectra must be (T, R, B), energies (T, B) and steps (T,), got shapes "
+                         f"{spectra.shape}, {energies.shape}, {steps.shape}")
+    with plt.rc_context(BOOK_STYLE):
+        fig, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(6.4, 3.0), gridspec_kw={"width_ratios": [1.4, 1]},
+                                         layout="constrained")
+        total = spectra.sum(axis=1, keepdims=True)
+        shares = spectra / np.where(total > 0, total, 1)
+        image = ax_s.imshow(shares[0], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
+        ax_s.set_xlabel("node")
+        ax_s.set_ylabel("irrep / frequency")
+        ax_e.set_xlim(steps[0], steps[-1])
+        ax_e.set_ylim(0, energies.max() * 1.08)
+        if target is not None:
+            ax_e.axhline(target, color="k", ls="--", lw=1)
+        ax_e.set_xlabel("ascent step")
+        ax_e.set_ylabel("energy")
+        lines = [ax_e.plot([], [], color="C0", alpha=0.4, lw=1)[0] for _ in range(energies.shape[1])]
+        frames = {}
+        for t in range(len(steps)):
+            image.set_data(shares[t])
+            ax_s.set_title(f"step {steps[t]}: share of power per irrep")
+            for j, line in enumerate(lines):
+                line.set_data(steps[: t + 1], energies[: t + 1, j])
+            frames[(t,)] = _png(fig)
+        plt.close(fig)
+    return FramePlayer([("step", [str(s) for s in steps])], frames, start=(0,), play=True, interval_ms=interval,
+                       alt="Share of each node's power per frequency (left) and every node's energy (right) "
+                           "during energy ascent")

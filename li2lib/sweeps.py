@@ -47,7 +47,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .groups import Group, cyclic
+from .groups import Group, as_group
 from .io import atomic_savez, remove_stale_temporaries
 from .training import PER_RUN, TrainConfig, TrainResult, first_epoch, train_many
 from .training.config import make_configs
@@ -109,7 +109,7 @@ def run_key(group: Group | int, settings: dict | TrainConfig) -> str:
     """The file name (without .npz) of a run: ``<group>-<digest>``, the digest over the full
     effective settings (defaults filled in, the device left out: it does not change the
     experiment), the group's name and table, and li2lib's major version."""
-    group = cyclic(group) if isinstance(group, int) else group
+    group = as_group(group)
     settings = canonical_settings(_config(settings))
     settings.pop("device")
     payload = json.dumps({"group": _group_id(group), "settings": settings, "li2lib": _major_version()}, sort_keys=True)
@@ -281,9 +281,7 @@ def run_sweep(
     docstring). Every setting is checked before any work. If tasks fail, the others still
     run, their runs are saved, and a RuntimeError reports the failures at the end.
     """
-    group = cyclic(group) if isinstance(group, int) else group
-    if not isinstance(group, Group):
-        raise ValueError(f"group must be a li2lib Group or an int M (for Z_M), got {type(group).__name__}")
+    group = as_group(group)
     if isinstance(runs, dict) or not isinstance(runs, (list, tuple)) or not runs:
         raise ValueError(f"runs must be a non-empty list of dicts of settings, got {runs!r}")
     if isinstance(runs_per_task, bool) or not isinstance(runs_per_task, int) or runs_per_task < 1:

@@ -1,7 +1,8 @@
 """The paper's theoretical quantities, computed exactly for given features.
 
 Stage I (Sec. 3, App. C): the ridge readout, the fixed point of G_F (Eq. 4), Lemma 1's
-prediction (Eq. 5) and the exact frozen-feature flow. Theorem 3 (Sec. 4.3): the feature
+prediction (Eq. 5, with the one consistent constant: see :func:`lemma1_prediction`) and the
+exact frozen-feature flow, as norms of G_F or as the readout V(t). Theorem 3 (Sec. 4.3): the feature
 constructions it reconstructs the target from, and the least-squares residual.
 
 Stage I freezes the hidden features F = sigma(X W) and asks what training the output layer V
@@ -26,6 +27,7 @@ __all__ = [
     "lemma1_prediction",
     "signal_term",
     "diagonality",
+    "stage1_readout",
     "stage1_trajectory",
     "fourier_nodes",
     "complex_pair_nodes",
@@ -100,18 +102,38 @@ def signal_term(F, Yt) -> np.ndarray:
 
 
 def lemma1_prediction(F, Yt, eta: float) -> np.ndarray:
-    """Lemma 1 (Eq. 5): G_F(+inf) ~ eta / ((K c1 + eta)(n c2 + eta)) Y~ Y~^T F~.
+    """Lemma 1 (Eq. 5) with one consistent constant: G_F(+inf) ~ eta / (lambda + eta)^2 Y~ Y~^T F~.
 
-    For random W the lemma has F~ F~^T ~ K c1 P_1^perp and F~^T F~ ~ n c2 I; the two constants
-    are read off the given features through their traces: K c1 = ||F~||^2 / (n - 1) and
-    n c2 = ||F~||^2 / K.
+    Derivation. The push-through identity F~ (F~^T F~ + eta I)^-1 = (F~ F~^T + eta I)^-1 F~
+    turns Eq. (4) into an expression in the n x n Gram matrix alone,
+
+        G_F(+inf) = eta A^-1 Y~ Y~^T A^-1 F~,    A = F~ F~^T + eta I.
+
+    Lemma 1 assumes F~ F~^T ~ lambda P_1^perp (the paper's lambda = K c1). The columns of Y~ and
+    F~ are centred, so A^-1 Y~ = Y~ / (lambda + eta) and A^-1 F~ = F~ / (lambda + eta), and
+
+        G_F(+inf) ~ eta / (lambda + eta)^2  Y~ Y~^T F~.
+
+    The paper's Eq. (5) writes the prefactor eta / ((K c1 + eta)(n c2 + eta)), using also
+    F~^T F~ ~ n c2 I. The two assumptions hold together only when K = n - 1: F~ F~^T and F~^T F~
+    have the same nonzero eigenvalues, so both are multiples of the identity (on R^K, and on the
+    (n - 1)-dimensional centred subspace of R^n) only with equal ranks K = n - 1 and equal
+    constants. Both traces equal ||F~||_F^2, so K c1 (n - 1) = n c2 K; for K > n - 1 the paper's
+    prefactor is too large by the factor (K c1 + eta) / (n c2 + eta), up to K / (n - 1) as
+    eta -> 0, and for K < n - 1 it is too small.
+
+    lambda is read off the given features through the trace: lambda = ||F~||_F^2 / (n - 1).
+    For K < n - 1 the assumption cannot hold (F~ F~^T has rank at most K), and the part of
+    Y~ Y~^T F~ outside the column space of F~ makes G_F(+inf) differ from any multiple of
+    Y~ Y~^T F~; the formula is returned all the same, for comparison.
     """
     Ft = centre(F)
     _check_eta(eta, allow_zero=False)
-    n, K = Ft.shape
-    total = float((Ft**2).sum())
-    Kc1, nc2 = total / (n - 1), total / K
-    return eta / ((Kc1 + eta) * (nc2 + eta)) * signal_term(F, Yt)
+    n = Ft.shape[0]
+    if n < 2:
+        raise ValueError(f"F must have at least 2 rows (samples), got {n}")
+    lam = float((Ft**2).sum()) / (n - 1)
+    return eta / (lam + eta) ** 2 * signal_term(F, Yt)
 
 
 def diagonality(A) -> float:
@@ -128,17 +150,13 @@ def diagonality(A) -> float:
     return float(off / diag)
 
 
-def stage1_trajectory(F, Yt, eta: float, V0, times, beta: float = 1.0) -> dict[str, np.ndarray]:
-    """||G_F(t)|| while V alone follows gradient flow on J(V), with F frozen (Prop. 1, App. C).
-
-    dV/dt = -A V + B with A = beta^2 F~^T F~ + eta I and B = beta F~^T Y~, solved exactly in
-    the eigenbasis of A: V(t) = e^{-A t} V0 + (1 - e^{-A t}) A^-1 B. Returns a dict with
-    ``times``, ``gf_norm`` (||G_F(t)||_F, G_F = beta (Y~ - beta F~ V) V^T) and ``V_final``
-    (V at the last time). Costs O(K^3) once and O(K M^2) per time point.
-    """
+def _stage1_flow(F, Yt, eta, V0, times, beta):
+    """Checked inputs of the frozen-feature flow and the eigenbasis of A = beta^2 F~^T F~ + eta I."""
     Ft, Yt = centre(F), np.asarray(Yt, dtype=np.float64)
     _check_shapes(Ft, Yt)
     _check_eta(eta)
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be a finite number > 0, got {beta!r}")
     V0 = np.asarray(V0, dtype=np.float64)
     if V0.shape != (Ft.shape[1], Yt.shape[1]):
         raise ValueError(f"V0 must have shape (K, M) = {(Ft.shape[1], Yt.shape[1])}, got {V0.shape}")
@@ -148,8 +166,39 @@ def stage1_trajectory(F, Yt, eta: float, V0, times, beta: float = 1.0) -> dict[s
     s, Q = np.linalg.eigh(Ft.T @ Ft)
     s = np.clip(s, 0, None)  # eigenvalues of F~^T F~
     lam = beta**2 * s + eta  # eigenvalues of A
+    return Ft, Yt, times, s, Q, lam, Q.T @ V0
+
+
+def _stage1_readout_eigen(lam, V0e, Be, t):
+    """V(t) in the eigenbasis of A: e^{-lam t} V0 + (1 - e^{-lam t}) / lam B."""
+    safe = np.where(lam > 1e-12, lam, 1.0)
+    # (1 - e^{-lam t}) / lam, which tends to t as lam -> 0
+    grow = np.where(lam > 1e-12, -np.expm1(-lam * t) / safe, t)[:, None]
+    return np.exp(-lam * t)[:, None] * V0e + grow * Be
+
+
+def stage1_readout(F, Yt, eta: float, V0, times, beta: float = 1.0) -> np.ndarray:
+    """V(t) while V alone follows gradient flow on J(V) with F frozen (Prop. 1, App. C): (T, K, M).
+
+    The same flow as :func:`stage1_trajectory`, dV/dt = -A V + B with A = beta^2 F~^T F~ + eta I
+    and B = beta F~^T Y~, returned as the readout itself at every time.
+    """
+    Ft, Yt, times, _, Q, lam, V0e = _stage1_flow(F, Yt, eta, V0, times, beta)
+    Be = beta * (Q.T @ (Ft.T @ Yt))
+    return np.stack([Q @ _stage1_readout_eigen(lam, V0e, Be, t) for t in times])
+
+
+def stage1_trajectory(F, Yt, eta: float, V0, times, beta: float = 1.0) -> dict[str, np.ndarray]:
+    """||G_F(t)|| while V alone follows gradient flow on J(V), with F frozen (Prop. 1, App. C).
+
+    dV/dt = -A V + B with A = beta^2 F~^T F~ + eta I and B = beta F~^T Y~, solved exactly in
+    the eigenbasis of A: V(t) = e^{-A t} V0 + (1 - e^{-A t}) A^-1 B. Returns a dict with
+    ``times``, ``gf_norm`` (||G_F(t)||_F, G_F = beta (Y~ - beta F~ V) V^T) and ``V_final``
+    (V at the last time). Costs O(K^3) once and O(K M^2) per time point.
+    """
+    Ft, Yt, times, s, Q, lam, V0e = _stage1_flow(F, Yt, eta, V0, times, beta)
     C = Q.T @ (Ft.T @ Yt)  # F~^T Y~ in the eigenbasis
-    V0e, Be = Q.T @ V0, beta * C
+    Be = beta * C
     # Split R = Y~ - beta F~ V into the part outside the column space of F~ (fixed in time)
     # and the part inside, D = U^T Y~ - beta S V in the singular basis F~ = U S Q^T.
     # Both are computed directly, so ||G_F|| stays accurate as it decays to zero.
@@ -159,12 +208,9 @@ def stage1_trajectory(F, Yt, eta: float, V0, times, beta: float = 1.0) -> dict[s
     outside = Yt - (Ft @ Q[:, nz] / root) @ c
     outside_gram = outside.T @ outside
     norms = np.empty(len(times))
+    Ve = V0e
     for i, t in enumerate(times):
-        decay = np.exp(-lam * t)[:, None]
-        # (1 - e^{-lam t}) / lam, which tends to t as lam -> 0
-        safe = np.where(lam > 1e-12, lam, 1.0)
-        grow = np.where(lam > 1e-12, -np.expm1(-lam * t) / safe, t)[:, None]
-        Ve = decay * V0e + grow * Be
+        Ve = _stage1_readout_eigen(lam, V0e, Be, t)
         D = c - beta * root[:, None] * Ve[nz]
         RtR = outside_gram + D.T @ D  # R^T R
         norms[i] = beta * np.sqrt(max(float((RtR * (Ve.T @ Ve)).sum()), 0.0))

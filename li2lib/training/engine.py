@@ -29,7 +29,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..data import split_indices
-from ..groups import Group, cyclic
+from ..groups import Group, as_group
 from ..model import Workspace, make_network
 from .batch import Split
 from .config import DTYPES, TrainConfig, make_configs, resolve_device
@@ -46,14 +46,6 @@ EXPLOSION_FACTOR = 1e6
 
 GPU_SYNC_EVERY = 50
 """Default epochs between host synchronisations on a GPU."""
-
-
-def _as_group(group) -> Group:
-    if isinstance(group, (int, np.integer)) and not isinstance(group, bool):
-        return cyclic(group)
-    if not isinstance(group, Group):
-        raise ValueError(f"group must be a li2lib Group or an int M (for Z_M), got {type(group).__name__}")
-    return group
 
 
 def _snapshot_epochs(epochs: int, snapshots: int | tuple[int, ...]) -> set[int]:
@@ -309,7 +301,7 @@ def train_many(
 
     Every setting is checked before any work; bad values raise ValueError naming them.
     """
-    group = _as_group(group)
+    group = as_group(group)
     configs = make_configs(runs, shared, pairs=group.order**2)
     splits = _check_splits(splits, len(configs), group.order**2)
     configs = [c if split is None else dataclasses.replace(c, train_fraction=None, train_size=len(split[0]))
