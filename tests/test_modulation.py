@@ -110,3 +110,16 @@ def test_trace_on_a_short_run():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_modulation_explorer_lands_off_the_learned_set_and_rejects_unknown_cases():
+    import matplotlib.pyplot as plt
+    import pytest
+
+    from li2lib.widgets import modulation_explorer
+
+    with pytest.raises(ValueError, match="case"):
+        modulation_explorer("Z_23, learned everything")
+    fig = modulation_explorer().figure("S_4, learned 3, 4", 0, starts=10)
+    assert fig.texts[0].get_text().endswith("nodes on learned irreps: 0 of 10")
+    plt.close(fig)
