@@ -48,6 +48,7 @@ __all__ = [
     "ascent_explorer",
     "reconstruction_explorer",
     "modulation_explorer",
+    "muon_explorer",
     "GROUP_FAMILIES",
     "ASCENT_GROUPS",
 ]
@@ -719,3 +720,61 @@ def modulation_explorer(case: str = "Z_23, learned 1-8", starts: int = 30, seed:
     return Explorer("Climbing the modulated energy", figure, knobs, static_figure=static_figure,
                     note="Precomputed: every learned set, 30 starts, one seed.",
                     alt="Where nodes climbing the modified energy end, irrep by irrep, and their final energies")
+
+
+MUON_OPTIMIZERS = {"adam": "Adam", "muon": "Muon (author's)", "muon_torch": "Muon (torch)"}
+
+
+def _optimizer_curves(curves, title):
+    """curves: optimizer -> list of histories (seeds); test loss and test accuracy over epochs."""
+    fig, (ax_l, ax_a) = plt.subplots(1, 2, figsize=(6.4, 2.9), layout="constrained")
+    for i, (opt, histories) in enumerate(curves.items()):
+        for j, h in enumerate(histories):
+            label = MUON_OPTIMIZERS[opt] if j == 0 else None
+            ax_l.plot(h["epoch"], h["test_loss"], color=f"C{i}", lw=1.2, alpha=0.8, label=label)
+            ax_a.plot(h["epoch"], h["test_acc"], color=f"C{i}", lw=1.2, alpha=0.8)
+    ax_l.set_xlabel("epoch")
+    ax_l.set_ylabel("test loss (MSE)")
+    ax_a.set_xlabel("epoch")
+    ax_a.set_ylabel("test accuracy")
+    ax_a.set_ylim(0, 1.02)
+    ax_l.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def muon_explorer(hidden: int = 40, lr: float = 1e-2, epochs: int = 500, seed: int = 0):
+    """Adam against Muon (the author's variant and torch.optim.Muon's algorithm) on Z_71 with few
+    hidden nodes (paper Fig. 8; 40% of the pairs, weight decay 2e-4).
+
+    Live: press "Train" to train the three optimizers at the chosen width, learning rate, epochs
+    and seed, and plot test loss and test accuracy. Static: the stored ``muon_fig8`` sweep
+    (2000 epochs, every seed stored), for each width and the learning rates 1e-3 and 1e-2."""
+    from .sweeps import load_sweep, stored_folder
+
+    knobs = [
+        Knob("hidden", "width K", [24, 32, 40, 60, 80, 120, 160], hidden, static=[40, 60, 80, 120], static_value=40),
+        Knob("lr", "learning rate", [1e-3, 3e-3, 1e-2], lr, static=[1e-3, 1e-2], static_value=1e-2),
+        Knob("epochs", "epochs", list(range(100, 2001, 100)), epochs),
+        Knob("seed", "seed", value=seed, free_int=True),
+    ]
+    setting = dict(train_fraction=0.4, weight_decay=2e-4, eval_every=20)
+
+    def figure(hidden, lr, epochs, seed):
+        curves = {opt: [train(cyclic(71), optimizer=opt, hidden=hidden, lr=lr, epochs=epochs, seed=seed,
+                              progress=True, **setting).history] for opt in MUON_OPTIMIZERS}
+        return _optimizer_curves(curves, f"ℤ₇₁, K = {hidden}, lr = {lr:g}, seed {seed}")
+
+    def stored_figure(hidden, lr):
+        sweep = load_sweep(stored_folder("muon_fig8"))
+        curves = {opt: [r.history for r in sweep.where(optimizer=opt, hidden=hidden, lr=lr)] for opt in MUON_OPTIMIZERS}
+        missing = [MUON_OPTIMIZERS[o] for o, c in curves.items() if not c]
+        title = f"ℤ₇₁, K = {hidden}, lr = {lr:g}, all stored seeds"
+        return _optimizer_curves({o: c for o, c in curves.items() if c},
+                                 title + (f" (not run: {', '.join(missing)})" if missing else ""))
+
+    return Explorer("Adam or Muon with few hidden nodes: press Train", figure, knobs, static_figure=stored_figure,
+                    button="Train",
+                    note="Precomputed: the stored muon_fig8 sweep (2000 epochs, every stored seed). In Jupyter or "
+                         "Colab the live panel trains the three optimizers with any setting.",
+                    alt="Test loss and test accuracy over epochs for Adam and the two Muon variants")

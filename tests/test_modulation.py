@@ -123,3 +123,14 @@ def test_modulation_explorer_lands_off_the_learned_set_and_rejects_unknown_cases
     fig = modulation_explorer().figure("S_4, learned 3, 4", 0, starts=10)
     assert fig.texts[0].get_text().endswith("nodes on learned irreps: 0 of 10")
     plt.close(fig)
+
+
+def test_muon_explorer_static_frame_reads_the_stored_sweep():
+    import matplotlib.pyplot as plt
+
+    from li2lib.widgets import muon_explorer
+
+    fig = muon_explorer().static_figure(hidden=40, lr=1e-3)
+    assert "not run: Muon (torch)" in fig._suptitle.get_text()
+    assert len(fig.axes[0].lines) == 6  # Adam and the author's Muon, three seeds each
+    plt.close(fig)
