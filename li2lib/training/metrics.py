@@ -1,7 +1,7 @@
 """What training logs at each evaluated epoch, and how to add metrics of your own.
 
 At every ``eval_every``-th epoch the engine computes, for each run of the batch, the
-standard metrics (:data:`METRICS`, plus the Frobenius norm of every weight: ``w_norm``,
+standard metrics (:data:`li2lib.training.METRICS`, plus the Frobenius norm of every weight: ``w_norm``,
 ``v_norm``, ...) and any extra ones passed as ``metrics={"name": fn}`` to
 :func:`li2lib.train` or :func:`li2lib.train_many`. An extra metric is a function of an
 :class:`EvalState` returning one number per run, a tensor of shape (R,). For example the

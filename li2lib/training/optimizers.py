@@ -1,6 +1,6 @@
 """Optimizers for parameters stacked over R runs, each run with its own lr and weight decay.
 
-Every entry of :data:`OPTIMIZERS` updates tensors of shape (R, rows, cols) in place, with the
+Every entry of :data:`li2lib.training.OPTIMIZERS` updates tensors of shape (R, rows, cols) in place, with the
 learning rate eta_r and weight decay of run r applied to slice r; runs that have left the
 batch (``active`` False) are not touched. Each entry has options of its own
 (``optimizer_options=...``), checked by ``check_options`` before training.
