@@ -119,7 +119,7 @@ def schur_coefficients(overlaps: dict, eta: float) -> np.ndarray:
 
 
 def most_similar_pairs(F, count: int) -> dict[str, np.ndarray]:
-    """The ``count`` pairs j < l whose centred features have the largest |cosine similarity|
+    """The ``count`` pairs j < l whose centred features have the largest absolute cosine similarity
     (the pairs the outside replication of Theorem 6 looks at). Returns ``pairs`` (count, 2)
     and ``cosine`` (count,), signed, most similar first. Features with zero norm are skipped."""
     Ft = _features(F)
