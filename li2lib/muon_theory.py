@@ -220,7 +220,7 @@ def winner_takes_all(mu, alpha0, *, found=None, muon: bool = False, orthogonaliz
     g_l = mu_l alpha_l^2 (that is, A(w) w). Inside the unit ball a node moves along its
     update u: g itself, or with ``muon`` :func:`muon_direction` given the modes already
     ``found`` (None, a list of modes, or a (B, L) mask). On the sphere ||w|| = 1 it moves along
-    the tangential part of u. Midpoint (second-order) steps with dt = step * min_l alpha_l / |u_l|,
+    the tangential part of u. Midpoint (second-order) steps with dt = step * min_l alpha_l / abs(u_l),
     so every coordinate changes by at most a fraction ``step`` per step (a step that reaches the
     sphere is an Euler step, projected back onto it). ``record=True``
     returns the coordinates and elapsed time every 10 steps (for checks against the closed
