@@ -68,7 +68,7 @@ class TrainConfig:
     the table for training (n = 2016), sigma = x^2, MSE, Adam with lr 1e-3 and weight decay 2e-4.
 
     ``optimizer_options`` are the chosen optimizer's own options (see
-    :data:`li2lib.training.OPTIMIZERS`); the config stores them completed with their defaults.
+    :data:`li2lib.training.optimizers.OPTIMIZERS`); the config stores them completed with their defaults.
     ``layers`` counts weight matrices including the readout (2 = the paper's net, Sec. 6 for
     more); ``residual`` adds skip connections between hidden layers. ``output_scale`` is the
     beta of App. C.3 (Y_hat = beta F V). ``dtype`` is "float32" or "float64".
