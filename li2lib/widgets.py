@@ -264,6 +264,10 @@ class Knob:
             first = self.value if self.static_value is None else self.static_value
             if first not in list(self.static):
                 raise ValueError(f"static values of knob {self.name!r} must include {first!r}, got {list(self.static)}")
+            if len(set(self.static)) < 2:
+                raise ValueError(f"static values of knob {self.name!r} must hold two or more values (a control "
+                                 f"with one position is frozen; use static=None for a live-only knob), "
+                                 f"got {list(self.static)}")
 
     @property
     def static_start(self):
@@ -682,7 +686,7 @@ def modulation_explorer(case: str = "Z_23, learned 1-8", starts: int = 30, seed:
     knobs = [
         Knob("case", "learned set", list(MODULATION_CASES), case, static=list(MODULATION_CASES), menu=True),
         Knob("starts", "random starts", [10, 20, 30, 60], starts),
-        Knob("seed", "seed", list(range(10)), seed, static=[seed]),
+        Knob("seed", "seed", list(range(10)), seed),  # live only
     ]
     groups = {"Z_23": lambda: cyclic(23), "S_4": lambda: symmetric(4), "A_4": lambda: alternating(4)}
 
@@ -714,11 +718,11 @@ def modulation_explorer(case: str = "Z_23, learned 1-8", starts: int = 30, seed:
         fig.suptitle(f"{plots.math_name(g.name)}: nodes on learned irreps: {int(counts[list(learned)].sum())} of {starts}")
         return fig
 
-    def static_figure(case, seed):
+    def static_figure(case):
         return figure(case, seed, starts=30)
 
     return Explorer("Climbing the modulated energy", figure, knobs, static_figure=static_figure,
-                    note="Precomputed: every learned set, 30 starts, one seed.",
+                    note=f"Precomputed: every learned set, 30 starts, seed {seed}.",
                     alt="Where nodes climbing the modified energy end, irrep by irrep, and their final energies")
 
 

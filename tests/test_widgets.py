@@ -58,6 +58,8 @@ def test_knob_rejects_a_value_it_does_not_offer():
         Knob("lr", "learning rate", [1e-3, 3e-3], 2e-3)
     with pytest.raises(ValueError, match="static values of knob 'lr'"):
         Knob("lr", "learning rate", [1e-3, 3e-3], 1e-3, static=[3e-3])
+    with pytest.raises(ValueError, match="two or more values"):  # a static control that cannot move
+        Knob("seed", "seed", [0, 1, 2], 0, static=[0])
 
 
 @pytest.mark.parametrize("vary", ["grid", "one"])
