@@ -11,6 +11,10 @@ Modules, one per concept (each is reachable as ``li2lib.<name>`` after ``import 
 - ``li2lib.theory``: the paper's Stage I quantities (ridge readout, Eq. 4, Lemma 1, the exact flow).
 - ``li2lib.energy``: the energy E(w) of Theorem 1, its gradient, ascent and Hessian on the sphere.
 - ``li2lib.analysis``: irrep spectra of hidden nodes, coverage, alignment of training with grad E.
+- ``li2lib.scaling``, ``li2lib.scaling_plots``: the critical fraction from runs, fitted laws (Theorem 4).
+- ``li2lib.memorization``: Theorem 5's memorisation maxima.
+- ``li2lib.interaction``, ``li2lib.modulation``: Stage III (Theorems 6 and 7), exactly and on runs.
+- ``li2lib.muon_theory``: Lemma 2 and Theorem 8 (Muon).
 - ``li2lib.sweeps``: grids of runs saved atomically and resumable, on any executor; the book's stored sweeps.
 - ``li2lib.plots`` and ``li2lib.widgets``: figures and live controls used by the book.
 - ``li2lib.bench``: speed of training against plain PyTorch (``li2lib bench``).
@@ -18,6 +22,7 @@ Modules, one per concept (each is reachable as ``li2lib.<name>`` after ``import 
 """
 
 import importlib
+import pkgutil
 
 from . import data, groups, training
 from .groups import Group, alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
@@ -25,8 +30,8 @@ from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, t
 
 __version__ = "0.2.0"
 
-SUBMODULES = ("analysis", "bench", "cli", "data", "energy", "groups", "io", "irreps", "model", "plots", "sweeps",
-              "theory", "training", "widgets")
+SUBMODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
+"""Every module and package of li2lib, each reachable as ``li2lib.<name>`` (loaded on first use)."""
 
 
 def __getattr__(name):

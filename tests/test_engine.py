@@ -1,5 +1,7 @@
 """The training engine: train against a plain PyTorch loop, train_many against train, batch hygiene."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -259,6 +261,9 @@ def test_every_submodule_is_reachable_after_import():
     code = "import li2lib; print(li2lib.energy.energy.__name__, li2lib.theory.__name__, li2lib.sweeps.run_sweep.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["energy", "li2lib.theory", "run_sweep"]
+    package = Path(li2lib.__file__).parent
+    files = {f.stem for f in package.glob("*.py")} | {d.name for d in package.iterdir() if (d / "__init__.py").exists()}
+    assert set(li2lib.SUBMODULES) == {f for f in files if not f.startswith("_")}
     for name in li2lib.SUBMODULES:
         assert getattr(li2lib, name) is importlib.import_module(f"li2lib.{name}")
     with pytest.raises(AttributeError):
