@@ -1,0 +1,135 @@
+"""What each hidden layer of a deeper network has learned (Sec. 6).
+
+A deep net F_1 = sigma(X W), F_l = (a block of) sigma(F_{l-1} W_l), Y_hat = F_{L-1} V has one
+group-indexed layer, W (2M x K); the others are K x K and index nothing. So the layers are
+compared through what they compute: every hidden node j of layer l is a function f_j(a, b)
+on the M x M table, and the task asks for a function of the product h = a b alone. Two
+measures, the same for every layer and every group:
+
+- the **target share** of a node: the fraction of its variance over the table (after removing
+  its mean) that is a function of the target h, ||P_H f~||^2 / ||f~||^2, where P_H replaces
+  f by its mean over the pairs of each class. A random node has a share of about 1/M
+  ((M - 1) of the M^2 - 1 dimensions); a node that computes a feature of h has share 1.
+- the **target spectrum** of a node: the power of its class means g_j(h) in every real irrep
+  of H (:func:`li2lib.analysis.irrep_basis`; for Z_M each Fourier frequency).
+
+:func:`layer_trajectory` follows both over a run's snapshots, and :func:`learning_epochs`
+reads off when each layer acquired its features (the order Sec. 6 predicts: lowest first).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .analysis import irrep_basis
+from .groups import Group
+from .model import DeepNet, PairInputs
+
+__all__ = ["layer_features", "target_share", "target_spectrum", "layer_trajectory", "learning_epochs"]
+
+
+def _check_params(params: dict, config, group: Group):
+    net = config.network(group.order)
+    if not isinstance(params, dict) or set(params) != set(net.shapes()):
+        raise ValueError(f"params must be a dict of the weights {sorted(net.shapes())}, got "
+                         f"{sorted(params) if isinstance(params, dict) else params!r}")
+    for name, shape in net.shapes().items():
+        if tuple(np.shape(params[name])) != shape:
+            raise ValueError(f"params[{name!r}] must have shape {shape}, got {tuple(np.shape(params[name]))}")
+    return net
+
+
+def layer_features(params: dict, config, group: Group) -> list[np.ndarray]:
+    """The hidden layers F_1, ..., F_{L-1} of one run on the whole table, each (M^2, K).
+
+    ``params``: the run's weights by name (a result's ``.params``, or one snapshot);
+    ``config``: its :class:`li2lib.TrainConfig`. Row a * M + b is the pair (a, b).
+    """
+    net = _check_params(params, config, group)
+    M = group.order
+    a, b = np.divmod(np.arange(M * M), M)
+    x = PairInputs(torch.as_tensor(a)[None], torch.as_tensor(b)[None], M, dtype=torch.float64)
+    stacked = {k: torch.as_tensor(np.asarray(v))[None].to(torch.complex128 if np.iscomplexobj(v) else torch.float64)
+               for k, v in params.items()}
+    with torch.no_grad():
+        if isinstance(net, DeepNet):
+            layers = net.layer_features(stacked, x)
+        else:
+            layers = [net.features(stacked, x)]
+    return [F[0].numpy() for F in layers]
+
+
+def _class_means(F: np.ndarray, group: Group) -> np.ndarray:
+    """g(h) = mean of f(a, b) over the M pairs with a b = h, for every column: (M, K)."""
+    F = np.asarray(F, dtype=np.float64)
+    M = group.order
+    if F.ndim != 2 or F.shape[0] != M * M:
+        raise ValueError(f"F must be (M^2, K) = ({M * M}, K) for {group.name}, got shape {F.shape}")
+    labels = group.table.ravel()
+    sums = np.zeros((M, F.shape[1]))
+    np.add.at(sums, labels, F)
+    return sums / M  # each class has M pairs in a Latin square
+
+
+def target_share(F: np.ndarray, group: Group) -> np.ndarray:
+    """For each node (column of F, a function on the table, rows a * M + b): the share of its
+    centred variance that depends on the target a b alone, in [0, 1]; shape (K,). 0 for a
+    constant node."""
+    g = _class_means(F, group)
+    centred = np.asarray(F, dtype=np.float64) - np.asarray(F).mean(axis=0)
+    total = (centred**2).sum(axis=0)
+    explained = group.order * ((g - g.mean(axis=0)) ** 2).sum(axis=0)
+    return np.where(total > 0, explained / np.where(total > 0, total, 1.0), 0.0)
+
+
+def target_spectrum(F: np.ndarray, group: Group) -> np.ndarray:
+    """Power of each node's class means g_j(h) in every real irrep of H: (R, K), R the number
+    of real irreps (for Z_M, frequency k = 0..floor(M/2)); row 0 (trivial) is the mean."""
+    g = _class_means(F, group)
+    B, owner = irrep_basis(group)
+    power = np.zeros((owner.max() + 1, g.shape[1]))
+    np.add.at(power, owner, (B.T @ g) ** 2)
+    return power
+
+
+def layer_trajectory(result) -> dict[str, np.ndarray]:
+    """Target share and target spectrum of every hidden layer at every snapshot of ``result``.
+
+    Returns ``epoch`` (T,), ``share`` (T, L-1): the mean target share of the layer's nodes,
+    and ``spectrum`` (T, L-1, R): the layer's target spectrum summed over its nodes, without
+    the trivial irrep, as fractions (each row sums to 1; all zeros for a layer with no
+    target-dependent part).
+    """
+    snaps = result.snapshots
+    if not snaps:
+        raise ValueError("result has no snapshots: train with snapshots=[...] (a list of epochs) or a count")
+    group, config = result.group, result.config
+    names = [k for k in snaps if k != "epoch"]
+    shares, spectra = [], []
+    for t in range(len(snaps["epoch"])):
+        layers = layer_features({k: snaps[k][t] for k in names}, config, group)
+        shares.append([target_share(F, group).mean() for F in layers])
+        rows = []
+        for F in layers:
+            power = target_spectrum(F, group)[1:].sum(axis=1)
+            rows.append(power / power.sum() if power.sum() > 0 else power)
+        spectra.append(rows)
+    return {"epoch": np.asarray(snaps["epoch"]), "share": np.array(shares), "spectrum": np.array(spectra)}
+
+
+def learning_epochs(epoch, share, fraction: float = 0.5) -> np.ndarray:
+    """For each layer (column of ``share``, (T, L-1)), the first epoch at which its target
+    share has covered ``fraction`` of the way from its initial value to its largest value;
+    -1 for a layer whose share never rises above its initial value."""
+    epoch, share = np.asarray(epoch), np.asarray(share, dtype=np.float64)
+    if share.ndim != 2 or share.shape[0] != len(epoch):
+        raise ValueError(f"share must be (T, layers) with T = len(epoch) = {len(epoch)}, got shape {share.shape}")
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    out = np.full(share.shape[1], -1, dtype=np.int64)
+    for l in range(share.shape[1]):
+        start, top = share[0, l], share[:, l].max()
+        if top > start:
+            out[l] = epoch[np.argmax(share[:, l] >= start + fraction * (top - start))]
+    return out

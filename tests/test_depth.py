@@ -1,0 +1,84 @@
+"""Per-layer measures of deep nets (li2lib.depth) on functions whose answer is known."""
+
+import numpy as np
+import pytest
+import torch
+
+import li2lib
+from li2lib.data import full_dataset
+from li2lib.depth import layer_features, layer_trajectory, learning_epochs, target_share, target_spectrum
+
+
+def table_functions(M):
+    a, b = np.divmod(np.arange(M * M), M)
+    return a, b
+
+
+def test_target_share_of_known_functions():
+    M = 11
+    g = li2lib.cyclic(M)
+    a, b = table_functions(M)
+    rng = np.random.default_rng(0)
+    F = np.stack([
+        np.cos(2 * np.pi * 3 * (a + b) / M),          # a feature of the target: 1
+        np.cos(2 * np.pi * 3 * a / M),                # of one operand: 0
+        np.cos(2 * np.pi * 2 * (a - b) / M),          # of a - b: 0
+        np.cos(2 * np.pi * (a + b) / M) + np.cos(2 * np.pi * a / M),  # half and half
+        np.ones(M * M),                               # constant: 0
+    ], axis=1)
+    np.testing.assert_allclose(target_share(F, g), [1, 0, 0, 0.5, 0], atol=1e-12)
+    noise = target_share(rng.standard_normal((M * M, 4000)), g)
+    assert abs(noise.mean() - (M - 1) / (M * M - 1)) < 0.005
+
+
+def test_target_share_is_group_agnostic():
+    g = li2lib.dihedral(4)
+    _, y = full_dataset(g)
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal(g.order)
+    F = np.stack([values[y], values[y] + rng.standard_normal(len(y))], axis=1)
+    share = target_share(F, g)
+    assert share[0] == pytest.approx(1.0) and 0 < share[1] < 1
+
+
+def test_target_spectrum_finds_the_frequency():
+    M = 13
+    g = li2lib.cyclic(M)
+    a, b = table_functions(M)
+    F = np.stack([np.sin(2 * np.pi * k * (a + b) / M + 0.3) for k in (1, 4, 6)], axis=1)
+    power = target_spectrum(F, g)
+    assert power.shape == (M // 2 + 1, 3)
+    assert list(power.argmax(axis=0)) == [1, 4, 6]
+    np.testing.assert_allclose(power.max(axis=0) / power.sum(axis=0), 1, atol=1e-12)
+
+
+def test_layer_features_reproduce_the_network():
+    """The last hidden layer times V is the network's output on every pair (the result's
+    accuracies are recomputed from it), for a 3-layer residual net and a two-layer net."""
+    g = li2lib.cyclic(7)
+    for settings in (dict(layers=3, residual="inner", activation="relu"), dict()):
+        res = li2lib.train(g, hidden=16, epochs=30, lr=1e-2, progress=False, device="cpu", dtype="float64", **settings)
+        layers = layer_features(res.params, res.config, g)
+        assert len(layers) == res.config.layers - 1 and layers[0].shape == (49, 16)
+        predicted = (layers[-1] @ res.V).argmax(axis=1)
+        correct = predicted == g.table.ravel()
+        assert correct[res.train_idx].mean() == pytest.approx(res.history["train_acc"][-1])
+        assert correct[res.test_idx].mean() == pytest.approx(res.history["test_acc"][-1])
+
+
+def test_layer_trajectory_and_learning_epochs():
+    g = li2lib.cyclic(7)
+    res = li2lib.train(g, hidden=16, epochs=20, layers=4, residual=True, activation="relu", snapshots=[0, 10, 20],
+                       progress=False, device="cpu")
+    traj = layer_trajectory(res)
+    assert traj["share"].shape == (3, 3) and traj["spectrum"].shape == (3, 3, 3)
+    np.testing.assert_allclose(traj["spectrum"].sum(axis=2), 1, atol=1e-9)
+    epochs = np.array([0, 10, 20, 30])
+    share = np.array([[0.1, 0.2, 0.3], [0.5, 0.2, 0.3], [0.9, 0.7, 0.3], [0.9, 1.0, 0.2]])
+    assert list(learning_epochs(epochs, share)) == [10, 20, -1]
+    with pytest.raises(ValueError, match="share must be"):
+        learning_epochs(epochs, share[:2])
+    with pytest.raises(ValueError, match="no snapshots"):
+        layer_trajectory(li2lib.train(g, hidden=8, epochs=2, progress=False, device="cpu"))
+    with pytest.raises(ValueError, match=r"params\['W'\] must have shape"):
+        layer_features({"W": np.zeros((3, 3)), "V": np.zeros((8, 7))}, res.config.__class__(hidden=8), g)
