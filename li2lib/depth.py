@@ -13,6 +13,12 @@ measures, the same for every layer and every group:
 - the **target spectrum** of a node: the power of its class means g_j(h) in every real irrep
   of H (:func:`li2lib.analysis.irrep_basis`; for Z_M each Fourier frequency).
 
+What reaches each layer from above is the backpropagated gradient G_{F_l} = -dJ/dF_l
+(:func:`layer_gradients`). Stage II needs it to be the clean signal Y~ Y~^T F~_l of Theorem 1;
+Eq. (11) says a plain deep net delivers a reweighted (D~ Y~ Y~^T D~) F_l instead, and that a
+residual path adds the clean top-layer term. :func:`signal_alignment` measures the cosine
+between the two.
+
 :func:`layer_trajectory` follows both over a run's snapshots, and :func:`learning_epochs`
 reads off when each layer acquired its features (the order Sec. 6 predicts: lowest first).
 """
@@ -23,10 +29,13 @@ import numpy as np
 import torch
 
 from .analysis import irrep_basis
+from .data import pairs
 from .groups import Group
 from .model import DeepNet, PairInputs
+from .training.metrics import centred_residual
 
-__all__ = ["layer_features", "target_share", "target_spectrum", "layer_trajectory", "learning_epochs"]
+__all__ = ["layer_features", "layer_gradients", "signal_alignment", "target_share", "target_spectrum",
+           "layer_trajectory", "learning_epochs"]
 
 
 def _check_params(params: dict, config, group: Group):
@@ -50,14 +59,49 @@ def layer_features(params: dict, config, group: Group) -> list[np.ndarray]:
     M = group.order
     a, b = np.divmod(np.arange(M * M), M)
     x = PairInputs(torch.as_tensor(a)[None], torch.as_tensor(b)[None], M, dtype=torch.float64)
-    stacked = {k: torch.as_tensor(np.asarray(v))[None].to(torch.complex128 if np.iscomplexobj(v) else torch.float64)
-               for k, v in params.items()}
+    stacked = _stacked(params)
     with torch.no_grad():
         if isinstance(net, DeepNet):
             layers = net.layer_features(stacked, x)
         else:
             layers = [net.features(stacked, x)]
     return [F[0].numpy() for F in layers]
+
+
+def _stacked(params: dict) -> dict:
+    return {k: torch.as_tensor(np.asarray(v))[None].to(torch.complex128 if np.iscomplexobj(v) else torch.float64)
+            for k, v in params.items()}
+
+
+def layer_gradients(params: dict, config, group: Group, idx) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The hidden layers F_l and their backpropagated gradients G_{F_l} = -dJ/dF_l on the pairs
+    ``idx`` (rows of the M^2 table, e.g. a result's ``train_idx``), J = 1/2 ||P_1^perp (Y - Y_hat)||^2
+    of Eq. (1). Returns (features, gradients), two lists over l = 1..L-1 of (n, K) arrays."""
+    net = _check_params(params, config, group)
+    a, b, y = (torch.as_tensor(v)[None] for v in pairs(group, np.asarray(idx)))
+    x = PairInputs(a, b, group.order, dtype=torch.float64)
+    stacked = {k: v.requires_grad_() for k, v in _stacked(params).items()}
+    layers = net.layer_features(stacked, x) if isinstance(net, DeepNet) else [net.features(stacked, x)]
+    outputs = (layers[-1] @ stacked[net.readout]) * net.output_scale
+    residual = centred_residual(outputs.detach(), y, torch.ones_like(y, dtype=outputs.dtype))
+    grads = torch.autograd.grad(outputs, layers, grad_outputs=residual)
+    return [F[0].detach().numpy() for F in layers], [G[0].numpy() for G in grads]
+
+
+def signal_alignment(params: dict, config, group: Group, idx) -> np.ndarray:
+    """For every hidden layer l, the cosine between G_{F_l} and the Stage II signal
+    Y~ Y~^T F~_l (both n x K, on the pairs ``idx``; tildes: centred over those pairs). 1 means
+    the layer receives exactly the signal whose ascent is the energy of Theorem 1. Shape (L-1,)."""
+    features, grads = layer_gradients(params, config, group, idx)
+    _, _, y = pairs(group, np.asarray(idx))
+    Yt = np.eye(group.order)[y]
+    Yt -= Yt.mean(axis=0)
+    out = []
+    for F, G in zip(features, grads):
+        S = Yt @ (Yt.T @ (F - F.mean(axis=0)))
+        denom = np.linalg.norm(S) * np.linalg.norm(G)
+        out.append(float((S * G).sum() / denom) if denom > 0 else 0.0)
+    return np.array(out)
 
 
 def _class_means(F: np.ndarray, group: Group) -> np.ndarray:

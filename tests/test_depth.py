@@ -82,3 +82,22 @@ def test_layer_trajectory_and_learning_epochs():
         layer_trajectory(li2lib.train(g, hidden=8, epochs=2, progress=False, device="cpu"))
     with pytest.raises(ValueError, match=r"params\['W'\] must have shape"):
         layer_features({"W": np.zeros((3, 3)), "V": np.zeros((8, 7))}, res.config.__class__(hidden=8), g)
+
+
+def test_layer_gradients_match_the_logged_norms_and_alignment_bounds():
+    """G_{F_l} on the training pairs has the norms the engine logs (gf1_norm, ..., gf_norm);
+    the alignment of the top layer of a two-layer net with V at its ridge solution and weight
+    decay is high (Lemma 1: G_F(+inf) ~ eta Y~ Y~^T F~), and every alignment is a cosine."""
+    from li2lib.depth import layer_gradients, signal_alignment
+
+    g = li2lib.cyclic(7)
+    res = li2lib.train(g, hidden=12, epochs=20, lr=1e-2, layers=4, residual="inner", activation="relu",
+                       progress=False, device="cpu", dtype="float64")
+    _, grads = layer_gradients(res.params, res.config, g, res.train_idx)
+    logged = [res.history[k][-1] for k in ("gf1_norm", "gf2_norm", "gf_norm")]
+    np.testing.assert_allclose([np.linalg.norm(G) for G in grads], logged, rtol=1e-9)
+    cos = signal_alignment(res.params, res.config, g, res.train_idx)
+    assert cos.shape == (3,) and np.all(np.abs(cos) <= 1 + 1e-12)
+    ridge = li2lib.train(g, hidden=256, epochs=1, ridge=1.0, progress=False, device="cpu", dtype="float64",
+                         train_fraction=1.0)
+    assert signal_alignment(ridge.params, ridge.config, g, ridge.train_idx)[0] > 0.9
