@@ -50,7 +50,7 @@ from tqdm.auto import tqdm
 from .groups import Group, as_group
 from .io import atomic_savez, remove_stale_temporaries
 from .training import PER_RUN, TrainConfig, TrainResult, first_epoch, train_many
-from .training.config import make_configs
+from .training.config import KEY_NEUTRAL, make_configs
 
 __all__ = [
     "SWEEPS",
@@ -108,10 +108,15 @@ def _group_id(group: Group) -> dict:
 def run_key(group: Group | int, settings: dict | TrainConfig) -> str:
     """The file name (without .npz) of a run: ``<group>-<digest>``, the digest over the full
     effective settings (defaults filled in, the device left out: it does not change the
-    experiment), the group's name and table, and li2lib's major version."""
+    experiment; settings added later left out at their neutral values, ``KEY_NEUTRAL``, so
+    adding a setting keeps every stored key), the group's name and table, and li2lib's major
+    version."""
     group = as_group(group)
     settings = canonical_settings(_config(settings))
     settings.pop("device")
+    for name, neutral in KEY_NEUTRAL.items():
+        if settings[name] == neutral:
+            del settings[name]
     payload = json.dumps({"group": _group_id(group), "settings": settings, "li2lib": _major_version()}, sort_keys=True)
     slug = "".join(ch if ch.isalnum() else "_" for ch in group.name)
     return f"{slug}-{hashlib.sha1(payload.encode()).hexdigest()[:16]}"
@@ -365,6 +370,21 @@ SWEEPS = {
 }
 """name -> dict(group or groups, base, runs): the sweeps whose results the book stores in the
 package; ``groups`` (a list of Groups or ints) runs every run on each group."""
+
+# --- Chapter 12 (Figs. 10-13): complex weights and the readout held at its ridge solution --------
+# The paper's setting of Figs. 10-13 in full (M = 23, 41, 89, 127, K = 256, lr 5e-3, weight
+# decay 5e-5, 80% of the pairs for training, Adam, x^2, MSE, 5 seeds): real weights; complex
+# weights as the author's code makes them (the real initialisation cast to complex, 2 seeds);
+# complex weights with random imaginary parts; V held at the ridge solution (lambda = 1e-3,
+# the author's default at the time). A run stops at test accuracy 0.99 or after 1500 epochs.
+SWEEPS["complex-ridge"] = dict(
+    groups=[23, 41, 89, 127],
+    base=dict(hidden=256, lr=5e-3, weight_decay=5e-5, train_fraction=0.8, epochs=1500, eval_every=1,
+              stop_at_test_acc=0.99),
+    runs=[{**variant, "seed": s} for variant, seeds in (({}, 5), (dict(complex_weights=True), 2),
+                                                         (dict(complex_weights=True, imag_init=1.0), 5),
+                                                         (dict(ridge=1e-3), 5)) for s in range(seeds)],
+)
 
 
 def stored_folder(name: str) -> Path:

@@ -270,3 +270,16 @@ def test_bad_variant_settings_fail_before_any_work(settings, message, monkeypatc
     monkeypatch.setattr(engine, "_Batch", lambda *a, **k: pytest.fail("training started"))
     with pytest.raises(ValueError, match=message):
         train(7, progress=False, **settings)
+
+
+def test_new_settings_keep_stored_keys():
+    """Settings added after the stored sweeps were made leave their keys alone at their
+    neutral values (the stored knobs runs are still found), and change them otherwise."""
+    from li2lib.sweeps import SWEEPS, run_key, stored_folder
+
+    base = SWEEPS["knobs"]["base"]
+    assert (stored_folder("knobs") / f"{run_key(71, base)}.npz").exists()
+    assert run_key(71, {**base, "complex_weights": False, "imag_init": 0.0, "ridge": None}) == run_key(71, base)
+    keys = {run_key(71, {**base, **extra}) for extra in
+            ({}, dict(complex_weights=True), dict(complex_weights=True, imag_init=1.0), dict(ridge=1e-3))}
+    assert len(keys) == 4

@@ -19,13 +19,18 @@ from ..model import ACTIVATIONS, HOLOMORPHIC, Network, check_residual, make_netw
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 
-__all__ = ["TrainConfig", "PER_RUN", "DTYPES", "COMPLEX_DTYPES", "make_configs", "resolve_device", "check_device_name"]
+__all__ = ["TrainConfig", "PER_RUN", "DTYPES", "COMPLEX_DTYPES", "KEY_NEUTRAL", "make_configs", "resolve_device", "check_device_name"]
 
 PER_RUN = ("seed", "train_fraction", "train_size", "lr", "weight_decay", "init_scale_w", "init_scale_v")
 """Settings that may differ between the runs of one batch (:func:`li2lib.train_many`); all
 other settings shape the batched model and must be shared."""
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+KEY_NEUTRAL = {"complex_weights": False, "imag_init": 0.0, "ridge": None}
+"""Settings added after li2lib 0.2.0, with the values that reproduce the runs made before they
+existed: a run that leaves them at these values keeps the sweep key it had
+(:func:`li2lib.sweeps.run_key`), so stored results stay valid as settings are added."""
 
 COMPLEX_DTYPES = {"float32": torch.complex64, "float64": torch.complex128}
 """The weights' dtype with ``complex_weights=True``, by the ``dtype`` setting."""
