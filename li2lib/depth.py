@@ -10,6 +10,8 @@ measures, the same for every layer and every group:
   its mean) that is a function of the target h, ||P_H f~||^2 / ||f~||^2, where P_H replaces
   f by its mean over the pairs of each class. A random node has a share of about 1/M
   ((M - 1) of the M^2 - 1 dimensions); a node that computes a feature of h has share 1.
+  Held out (class means from the training pairs, scored on the test pairs) it separates a
+  feature of the target from a memorised dependence on the training labels.
 - the **target spectrum** of a node: the power of its class means g_j(h) in every real irrep
   of H (:func:`li2lib.analysis.irrep_basis`; for Z_M each Fourier frequency).
 
@@ -116,15 +118,37 @@ def _class_means(F: np.ndarray, group: Group) -> np.ndarray:
     return sums / M  # each class has M pairs in a Latin square
 
 
-def target_share(F: np.ndarray, group: Group) -> np.ndarray:
+def target_share(F: np.ndarray, group: Group, fit=None, score=None) -> np.ndarray:
     """For each node (column of F, a function on the table, rows a * M + b): the share of its
-    centred variance that depends on the target a b alone, in [0, 1]; shape (K,). 0 for a
-    constant node."""
-    g = _class_means(F, group)
-    centred = np.asarray(F, dtype=np.float64) - np.asarray(F).mean(axis=0)
-    total = (centred**2).sum(axis=0)
-    explained = group.order * ((g - g.mean(axis=0)) ** 2).sum(axis=0)
-    return np.where(total > 0, explained / np.where(total > 0, total, 1.0), 0.0)
+    variance that depends on the target a b alone; shape (K,).
+
+    Without ``fit`` and ``score``: on the whole table, ||P_H f~||^2 / ||f~||^2, in [0, 1] (0 for a
+    constant node). With them (row indices, e.g. a run's training and test pairs): held out,
+    1 - sum_score (f - g(ab))^2 / sum_score (f - mean_fit f)^2, where g(h) is the mean of f over
+    the ``fit`` pairs of class h. A node whose dependence on the target is memorised on the fit
+    pairs scores about 0 or below; a genuine feature of the target scores the same as on the
+    whole table.
+    """
+    if fit is None and score is None:
+        g = _class_means(F, group)
+        centred = np.asarray(F, dtype=np.float64) - np.asarray(F).mean(axis=0)
+        total = (centred**2).sum(axis=0)
+        explained = group.order * ((g - g.mean(axis=0)) ** 2).sum(axis=0)
+        return np.where(total > 0, explained / np.where(total > 0, total, 1.0), 0.0)
+    if fit is None or score is None:
+        raise ValueError("give both fit and score (row indices of the table), or neither")
+    F = np.asarray(F, dtype=np.float64)
+    _class_means(F, group)  # checks the shape
+    fit, score = np.asarray(fit), np.asarray(score)
+    labels = group.table.ravel()
+    sums = np.zeros((group.order, F.shape[1]))
+    np.add.at(sums, labels[fit], F[fit])
+    counts = np.bincount(labels[fit], minlength=group.order)[:, None]
+    base = F[fit].mean(axis=0)
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), base)
+    residual = ((F[score] - means[labels[score]]) ** 2).sum(axis=0)
+    total = ((F[score] - base) ** 2).sum(axis=0)
+    return np.where(total > 0, 1 - residual / np.where(total > 0, total, 1.0), 0.0)
 
 
 def target_spectrum(F: np.ndarray, group: Group) -> np.ndarray:
@@ -140,26 +164,32 @@ def target_spectrum(F: np.ndarray, group: Group) -> np.ndarray:
 def layer_trajectory(result) -> dict[str, np.ndarray]:
     """Target share and target spectrum of every hidden layer at every snapshot of ``result``.
 
-    Returns ``epoch`` (T,), ``share`` (T, L-1): the mean target share of the layer's nodes,
-    and ``spectrum`` (T, L-1, R): the layer's target spectrum summed over its nodes, without
-    the trivial irrep, as fractions (each row sums to 1; all zeros for a layer with no
-    target-dependent part).
+    Returns ``epoch`` (T,); ``share`` (T, L-1): the mean held-out target share of the layer's
+    nodes (class means from the run's training pairs, scored on its test pairs), so
+    memorising the training pairs does not count; ``table_share`` (T, L-1): the same on the
+    whole table; and ``spectrum`` (T, L-1, R): the layer's target spectrum on the whole table
+    summed over its nodes, without the trivial irrep, as fractions (each row sums to 1; all
+    zeros for a layer with no target-dependent part).
     """
     snaps = result.snapshots
     if not snaps:
         raise ValueError("result has no snapshots: train with snapshots=[...] (a list of epochs) or a count")
+    if len(result.test_idx) == 0:
+        raise ValueError("result has no test pairs: the held-out share needs some")
     group, config = result.group, result.config
     names = [k for k in snaps if k != "epoch"]
-    shares, spectra = [], []
+    shares, table_shares, spectra = [], [], []
     for t in range(len(snaps["epoch"])):
         layers = layer_features({k: snaps[k][t] for k in names}, config, group)
-        shares.append([target_share(F, group).mean() for F in layers])
+        shares.append([target_share(F, group, result.train_idx, result.test_idx).mean() for F in layers])
+        table_shares.append([target_share(F, group).mean() for F in layers])
         rows = []
         for F in layers:
             power = target_spectrum(F, group)[1:].sum(axis=1)
             rows.append(power / power.sum() if power.sum() > 0 else power)
         spectra.append(rows)
-    return {"epoch": np.asarray(snaps["epoch"]), "share": np.array(shares), "spectrum": np.array(spectra)}
+    return {"epoch": np.asarray(snaps["epoch"]), "share": np.array(shares), "table_share": np.array(table_shares),
+            "spectrum": np.array(spectra)}
 
 
 def learning_epochs(epoch, share, fraction: float = 0.5) -> np.ndarray:

@@ -101,3 +101,22 @@ def test_layer_gradients_match_the_logged_norms_and_alignment_bounds():
     ridge = li2lib.train(g, hidden=256, epochs=1, ridge=1.0, progress=False, device="cpu", dtype="float64",
                          train_fraction=1.0)
     assert signal_alignment(ridge.params, ridge.config, g, ridge.train_idx)[0] > 0.9
+
+
+def test_held_out_share_separates_features_from_memorisation():
+    """On held-out pairs a feature of the target keeps its share; a node that equals the
+    target's feature on the fit pairs only (noise elsewhere) does not."""
+    M = 13
+    g = li2lib.cyclic(M)
+    a, b = table_functions(M)
+    rng = np.random.default_rng(3)
+    order = rng.permutation(M * M)
+    fit, score = order[: M * M * 3 // 4], order[M * M * 3 // 4 :]
+    feature = np.cos(2 * np.pi * 2 * (a + b) / M)
+    memorised = rng.standard_normal(M * M)
+    memorised[fit] = feature[fit]
+    share = target_share(np.stack([feature, memorised], axis=1), g, fit, score)
+    assert share[0] == pytest.approx(1.0) and share[1] < 0.1
+    assert target_share(memorised[:, None], g)[0] > 0.3  # in-sample it looks target-like
+    with pytest.raises(ValueError, match="give both fit and score"):
+        target_share(feature[:, None], g, fit=fit)
