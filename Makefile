@@ -1,19 +1,32 @@
-# The two commands of README.md:
+# The two commands of README.md, each doing all its own set-up on a fresh machine:
 #   make book   builds the HTML book into _build/html
-#   make test   runs every test: unit tests, notebook sync, nbval over every chapter, and a
-#               warnings-as-errors build of the book
+#   make test   runs every test: unit tests and notebook sync, every chapter executed once from
+#               an empty folder against the built wheel (as in Colab), a warnings-as-errors build
+#               of the book from those outputs, and a headless-browser pass over every page
 # Both create (or reuse) the virtual environment .venv and install everything into it.
+# `make jupyter` only creates the environment for reading the chapters in JupyterLab.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 VENDOR := book_static/vendor
-# nbval runs two notebooks side by side, each with one BLAS/OpenMP thread (two threads each
-# oversubscribe a 2-core machine); the book build runs one notebook at a time with the default.
+BUILD := _build
+WHEEL := $(BUILD)/wheel
+# A Colab-like environment: li2lib only from the wheel, everything else shared with .venv.
+COLAB := $(BUILD)/colab-env
+EXECUTED := $(BUILD)/executed
+CACHE := $(EXECUTED)/cache
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
+RUNS := $(patsubst chapters/%.ipynb,$(EXECUTED)/%.ipynb,$(NOTEBOOKS))
+LIBRARY := pyproject.toml README.md LICENSE $(shell find li2lib -type f -not -path '*/__pycache__/*')
+# Chapters run two at a time, each kernel with one BLAS/OpenMP thread (two threads each
+# oversubscribe a 2-core machine).
+JOBS ?= 2
 NOTEBOOK_THREADS ?= 1
+BOOK_FROM_OUTPUTS = LI2_EXECUTED=$(CACHE) $(BIN)/jupyter-book build --all
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit notebooks build-check sync bench vendor clean
+.PHONY: book test unit chapters build-check browser-check sync bench vendor jupyter wheel clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,42 +34,82 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
 	touch $@
 
-# MathJax, RequireJS and the ipywidgets HTML embedder from the npm registry, so the built pages
-# render formulas and widgets offline. Without npm the pages use the public CDNs instead.
+# Only what a reader needs to run the chapters in JupyterLab (no book or test toolchain).
+$(BIN)/.jupyter: requirements-jupyter.txt requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-jupyter.txt -e ".[widgets]"
+	touch $@
+
+jupyter: $(BIN)/.jupyter
+	@echo "Ready: $(BIN)/jupyter lab chapters/   (open NN_name.ipynb, or the .md with Jupytext)"
+
+# MathJax from the npm registry, so the built pages render formulas offline. Without npm the
+# pages load it from a public CDN instead.
 $(VENDOR)/.done:
 	@if command -v npm >/dev/null 2>&1; then \
 	  set -e; tmp=$$(mktemp -d); \
-	  (cd $$tmp && npm pack --silent mathjax@3.2.2 requirejs@2.3.8 @jupyter-widgets/html-manager@1.0.15 >/dev/null); \
-	  mkdir -p $(VENDOR)/mathjax/es5 $(VENDOR)/html-manager; \
+	  (cd $$tmp && npm pack --silent mathjax@3.2.2 >/dev/null); \
+	  mkdir -p $(VENDOR)/mathjax/es5; \
 	  tar xzf $$tmp/mathjax-3.2.2.tgz -C $$tmp && cp $$tmp/package/es5/tex-svg-full.js $(VENDOR)/mathjax/es5/tex-svg.js; \
-	  rm -rf $$tmp/package && tar xzf $$tmp/requirejs-2.3.8.tgz -C $$tmp && cp $$tmp/package/require.js $(VENDOR)/; \
-	  rm -rf $$tmp/package && tar xzf $$tmp/jupyter-widgets-html-manager-1.0.15.tgz -C $$tmp && cp -r $$tmp/package/dist/. $(VENDOR)/html-manager/; \
 	  rm -rf $$tmp; touch $@; \
-	else echo "npm not found: the book will load MathJax and ipywidgets from CDNs"; fi
+	else echo "npm not found: the book will load MathJax from a CDN"; fi
 
 vendor: $(VENDOR)/.done
 
-book: $(BIN)/.installed vendor
-	$(BIN)/jupyter-book build --all .
+# The wheel a reader gets from `pip install` of the repository, built from a copy of the
+# package's files (so the build leaves nothing in the source tree).
+$(WHEEL)/.built: $(BIN)/.installed $(LIBRARY)
+	rm -rf $(WHEEL) $(BUILD)/wheel-src && mkdir -p $(BUILD)/wheel-src
+	cp -r pyproject.toml README.md LICENSE li2lib $(BUILD)/wheel-src/
+	find $(BUILD)/wheel-src -name __pycache__ -prune -exec rm -rf {} +
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w $(WHEEL) $(BUILD)/wheel-src
+	touch $@
+
+wheel: $(WHEEL)/.built
+
+$(COLAB)/.installed: $(WHEEL)/.built
+	rm -rf $(COLAB) && $(BIN)/python -m venv --without-pip $(COLAB)
+	site=$$($(COLAB)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && \
+	$(BIN)/python -m pip install --quiet --no-deps --target $$site $(WHEEL)/*.whl && \
+	$(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > $$site/shared-with-venv.pth
+	touch $@
+
+# One chapter, executed once, alone in an empty folder, against the wheel.
+$(EXECUTED)/%.ipynb: chapters/%.ipynb $(COLAB)/.installed
+	OMP_NUM_THREADS=$(NOTEBOOK_THREADS) $(COLAB)/bin/python book_ext/run_chapters.py execute $< $@
+
+$(CACHE)/expected.json: $(RUNS)
+	$(BIN)/python book_ext/run_chapters.py cache $(RUNS) --into $(CACHE)
+
+chapters: $(BIN)/.installed
+	$(MAKE) -k -j$(JOBS) $(CACHE)/expected.json
+
+book: $(BIN)/.installed vendor chapters
+	$(BOOK_FROM_OUTPUTS) .
 	@echo "Open _build/html/index.html"
 
 unit: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -n 2 tests
 
-notebooks: $(BIN)/.installed
-	OMP_NUM_THREADS=$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env chapters
+build-check: $(BIN)/.installed vendor chapters
+	$(BOOK_FROM_OUTPUTS) -W -n --keep-going .
 
-build-check: $(BIN)/.installed vendor
-	$(BIN)/jupyter-book build --all -W -n --keep-going .
+# Headless Chromium over every page (book_ext/check_pages.py). Without Chromium it says so and
+# passes, except in CI (CI=true), where .ci/run installs it and its absence is a failure.
+browser-check: $(BIN)/.installed
+	$(BIN)/python book_ext/check_pages.py $(BUILD)/html $(if $(CI),--require)
 
-test: unit notebooks build-check
+test: unit chapters build-check browser-check
 
-# After editing a chapter's .md, refresh its paired .ipynb (outputs are not committed).
+# After editing a chapter's .md (or the repository in _config.yml): write the install cell and
+# refresh each chapter's paired .ipynb (outputs are not committed).
 sync: $(BIN)/.installed
-	$(BIN)/jupytext --to ipynb chapters/[0-9]*.md
+	$(BIN)/python book_ext/install_cell.py
+	$(BIN)/jupytext --update --to ipynb $$(grep -l '^jupytext:' chapters/*.md)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m li2lib.bench
 
 clean:
-	rm -rf _build
+	rm -rf $(BUILD)

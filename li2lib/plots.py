@@ -15,6 +15,9 @@ import numpy as np
 from .groups import Group
 
 __all__ = [
+    "BOOK_STYLE",
+    "use_book_style",
+    "math_name",
     "TRAIN_STYLE",
     "TEST_STYLE",
     "plot_accuracy",
@@ -25,6 +28,44 @@ __all__ = [
     "mark_epoch",
     "animate_ascent",
 ]
+
+BOOK_STYLE = {
+    # The book's column is about 6.5 in (650 px) wide: a default figure fills it at 100 dpi and
+    # its smallest text (ticks, legends) is 9 pt, about 12 px on screen.
+    "figure.figsize": (6.4, 3.4),
+    "figure.dpi": 100,
+    "savefig.dpi": "figure",
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 11,
+    "lines.linewidth": 1.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "image.interpolation": "nearest",
+}
+"""The matplotlib settings of every figure in the book (see :func:`use_book_style`)."""
+
+
+def use_book_style():
+    """Apply :data:`BOOK_STYLE` to matplotlib for the rest of the session: figures sized for the
+    book's column (6.4 in wide by default, never more than 6.5 in in the chapters) with legible
+    fonts (9-11 pt). Each chapter calls it in its setup cell."""
+    plt.rcParams.update(BOOK_STYLE)
+
+
+def math_name(name: str) -> str:
+    """A group name as matplotlib math: "Z_71" -> $\\mathbb{Z}_{71}$, "Z_4 x Z_6" ->
+    $\\mathbb{Z}_{4} \\times \\mathbb{Z}_{6}$, "D_5" -> $D_{5}$."""
+    body = re.sub(r"\b([A-Za-z]+)_(\d+)", lambda m: ("\\mathbb{Z}" if m.group(1) == "Z" else m.group(1))
+                  + "_{" + m.group(2) + "}", name)
+    return "$" + body.replace(" x ", " \\times ") + "$"
+
 
 TRAIN_STYLE = dict(ls="--", lw=1.2)
 TEST_STYLE = dict(ls="-", lw=1.8)
@@ -157,38 +198,43 @@ def plot_inputs(X, y, order: int, ax=None, rows: int = 24):
 
 
 def animate_ascent(spectra, energies, steps, target=None, interval=200):
-    """An animation of energy ascent: per frame, the spectrum heat map of the first-operand
-    halves (irreps x nodes) and every node's energy so far.
+    """Energy ascent as a playable animation: per frame, the spectrum heat map of the
+    first-operand halves (irreps x nodes) and every node's energy so far.
 
     ``spectra`` is (T, R, B) power per irrep and node at each recorded step, ``energies``
     (T, B), ``steps`` (T,). ``target`` draws a horizontal line (e.g. M/4). Returns a
-    ``matplotlib.animation.FuncAnimation``; ``anim.to_jshtml()`` embeds it in a static page.
+    :class:`li2lib.widgets.FramePlayer`: display it (the cell's value) to get a play button and a
+    step slider that work in Jupyter, Colab and the static book, offline.
     """
-    from matplotlib import animation
+    from .widgets import FramePlayer, _png
 
-    fig, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
-    total = spectra.sum(axis=1, keepdims=True)
-    shares = spectra / np.where(total > 0, total, 1)
-    image = ax_s.imshow(shares[0], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
-    ax_s.set_xlabel("node")
-    ax_s.set_ylabel("irrep / frequency")
-    ax_s.set_title(f"step {steps[0]}: share of each node's power per irrep")
-    ax_e.set_xlim(steps[0], steps[-1])
-    ax_e.set_ylim(0, energies.max() * 1.08)
-    if target is not None:
-        ax_e.axhline(target, color="k", ls="--", lw=1)
-    ax_e.set_xlabel("ascent step")
-    ax_e.set_ylabel("energy")
-    fig.tight_layout()
-
-    def frame(t):
-        image.set_data(shares[t])
-        ax_s.set_title(f"step {steps[t]}: share of each node's power per irrep")
-        for j, line in enumerate(lines):
-            line.set_data(steps[: t + 1], energies[: t + 1, j])
-        return [image, *lines]
-
-    lines = [ax_e.plot([], [], color="C0", alpha=0.4, lw=1)[0] for _ in range(energies.shape[1])]
-    anim = animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval, blit=False)
-    plt.close(fig)
-    return anim
+    spectra, energies, steps = np.asarray(spectra), np.asarray(energies), np.asarray(steps)
+    if spectra.ndim != 3 or energies.shape != (spectra.shape[0], spectra.shape[2]) or steps.shape != spectra.shape[:1]:
+        raise ValueError(f"spectra must be (T, R, B), energies (T, B) and steps (T,), got shapes "
+                         f"{spectra.shape}, {energies.shape}, {steps.shape}")
+    with plt.rc_context(BOOK_STYLE):
+        fig, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(6.4, 3.0), gridspec_kw={"width_ratios": [1.4, 1]},
+                                         layout="constrained")
+        total = spectra.sum(axis=1, keepdims=True)
+        shares = spectra / np.where(total > 0, total, 1)
+        image = ax_s.imshow(shares[0], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
+        ax_s.set_xlabel("node")
+        ax_s.set_ylabel("irrep / frequency")
+        ax_e.set_xlim(steps[0], steps[-1])
+        ax_e.set_ylim(0, energies.max() * 1.08)
+        if target is not None:
+            ax_e.axhline(target, color="k", ls="--", lw=1)
+        ax_e.set_xlabel("ascent step")
+        ax_e.set_ylabel("energy")
+        lines = [ax_e.plot([], [], color="C0", alpha=0.4, lw=1)[0] for _ in range(energies.shape[1])]
+        frames = {}
+        for t in range(len(steps)):
+            image.set_data(shares[t])
+            ax_s.set_title(f"step {steps[t]}: share of power per irrep")
+            for j, line in enumerate(lines):
+                line.set_data(steps[: t + 1], energies[: t + 1, j])
+            frames[(t,)] = _png(fig)
+        plt.close(fig)
+    return FramePlayer([("step", [str(s) for s in steps])], frames, start=(0,), play=True, interval_ms=interval,
+                       alt="Share of each node's power per frequency (left) and every node's energy (right) "
+                           "during energy ascent")

@@ -1,0 +1,313 @@
+"""A headless-browser pass over every page of the built book.
+
+    python book_ext/check_pages.py [_build/html] [--require]
+
+Opens each HTML page from disk in headless Chromium (Debian packages ``chromium`` and
+``chromium-driver``, driven by Selenium) with every outside host unreachable, and fails a page on
+
+- a console error (a script that throws, a resource that fails to load);
+- a request that leaves the book (anything but file:, data: and blob: URLs), or a local file
+  the page asks for and the build does not have;
+- a cross-reference rendered without its number ("Proposition )", "(Lemma )") or with a
+  placeholder ("{number}", "None", "??");
+- a formula MathJax could not typeset;
+- a form control that does not respond: every control in a page must belong to a frame player
+  (``li2lib.widgets``), and moving it must change the picture (the play button must advance
+  it). A frozen ipywidgets control or a player whose control does nothing fails;
+- a wide output (printed table, code) that is cut off instead of scrolling;
+- a Colab or Binder launch button that does not open one of the repository's notebooks from
+  ``repository.url`` and ``repository.branch`` of ``_config.yml``.
+
+It also reports, without failing, images without alt text, figures without a number and printed
+outputs wider than the column.
+Ends with a line "browser: N passed, M failed" (pages). Exit status 1 when a page fails, 2 when
+Chromium is missing and ``--require`` is given (without it a missing browser is reported and the
+pass is skipped with status 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--window-size=1280,1600",
+    # no outside host resolves: a page that needs the internet fails fast and visibly
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = (r"Theorem|Lemma|Proposition|Corollary|Definition|Remark|Example|Exercise|Solution|"
+         r"Conjecture|Assumption|Axiom|Algorithm|Criterion|Property|Observation|Note|"
+         r"Figure|Fig\.|Table|Equation|Eq\.|Section|Chapter|Listing")
+EMPTY_NUMBER = re.compile(rf"^\s*({KINDS})\s*$")
+PLACEHOLDER = re.compile(r"\{number\}|\{name\}|\bNone\b|\?\?")
+
+# Runs in the page: every fact the checks need, as JSON-able data.
+SCAN_JS = r"""
+const main = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+const out = {launch: Array.from(document.querySelectorAll('a[href*="colab.research.google.com"], a[href*="mybinder.org"]'),
+                                a => a.href),
+             refs: [], controls: [], players: [], math_errors: 0, cut: [], no_alt: 0,
+             unnumbered_figures: 0, widget_views: 0, wide_outputs: 0};
+for (const a of main.querySelectorAll('a.reference.internal, a.reference span, span.xref')) {
+  out.refs.push(a.textContent);
+}
+const isThemeControl = el => el.closest('.copybtn, .toggle-button, .headerlink, .bd-sidebar-primary, '
+  + '.bd-sidebar-secondary, .header-article, .prev-next-area, .sd-tab-set, details > summary, '
+  + '.bd-search, form.bd-search, #search-results, .btn, .theme-switch-button, .search-button');
+for (const el of main.querySelectorAll('input, select, textarea, button')) {
+  if (isThemeControl(el)) continue;
+  const player = el.closest('[data-li2-player]');
+  out.controls.push({tag: el.tagName, player: player ? player.id : null,
+                     text: (el.getAttribute('aria-label') || el.textContent || el.name || '').trim()});
+}
+for (const p of main.querySelectorAll('[data-li2-player]')) out.players.push(p.id);
+out.math_errors = main.querySelectorAll('mjx-merror, .MathJax_Error').length;
+out.widget_views = main.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length
+  + main.querySelectorAll('.jupyter-widgets, .widget-box').length * 1000;
+const art = (document.querySelector('article') || main).getBoundingClientRect();
+for (const el of main.querySelectorAll('pre, table, .cell_output img, .output img')) {
+  const st = getComputedStyle(el);
+  const scrolls = ['auto', 'scroll'].includes(st.overflowX)
+     || (el.parentElement && ['auto', 'scroll'].includes(getComputedStyle(el.parentElement).overflowX));
+  const r = el.getBoundingClientRect();
+  if (r.width === 0) continue;
+  if ((el.scrollWidth > el.clientWidth + 2 && !scrolls) || (r.right > art.right + 2 && !scrolls)) {
+    out.cut.push(el.tagName + ': ' + (el.textContent || el.getAttribute('alt') || '').trim().slice(0, 60));
+  }
+}
+for (const pre of main.querySelectorAll('.cell_output pre')) {
+  if (pre.scrollWidth > pre.clientWidth + 2) out.wide_outputs += 1;
+}
+for (const img of main.querySelectorAll('img')) {
+  if (!img.closest('[data-li2-player]') && !(img.getAttribute('alt') || '').trim()) out.no_alt += 1;
+}
+for (const img of main.querySelectorAll('.cell_output img:not([data-li2-player] img)')) {
+  const fig = img.closest('figure');
+  if (!fig || !fig.querySelector('.caption-number')) out.unnumbered_figures += 1;
+}
+return JSON.stringify(out);
+"""
+
+# Moves one control of a player to another value and reports whether the picture changed.
+POKE_JS = r"""
+const [pid, k] = arguments;
+const p = document.getElementById(pid);
+const img = p.querySelector('img');
+const before = img.getAttribute('src');
+const el = p.querySelectorAll('input[type=range], select')[k];
+if (el.tagName === 'SELECT') {
+  el.selectedIndex = (el.selectedIndex + 1) % el.options.length;
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+} else {
+  const max = Number(el.max), v = Number(el.value);
+  el.value = String(v < max ? v + 1 : v - 1);
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+}
+return [el.getAttribute('aria-label') || el.name, before !== img.getAttribute('src'),
+        img.getAttribute('src').length > 100];
+"""
+
+
+def launch_problem(url: str) -> str | None:
+    """Why a Colab or Binder link does not open this book's notebook from the configured
+    repository (``repository`` in _config.yml), or None when it does."""
+    import yaml
+
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    slug = repo["url"].rstrip("/").removeprefix("https://github.com/")
+    branch = repo.get("branch", "main")
+    match = (re.search(rf"/github/{re.escape(slug)}/blob/{re.escape(branch)}/(?P<path>[^?#]+)", url)
+             or re.search(rf"/gh/{re.escape(slug)}/{re.escape(branch)}\?urlpath=lab/tree/(?P<path>[^&#]+)", url))
+    if match is None:
+        return f"does not point at {slug} (branch {branch}) of repository.url"
+    path = match["path"]
+    if not path.endswith(".ipynb") or not (ROOT / path).is_file():
+        return f"{path} is not a notebook of the repository"
+    return None
+
+
+def find(*names):
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@contextlib.contextmanager
+def browser(chromium: str | None = None, chromedriver: str | None = None):
+    """A headless Chromium (Selenium driver) with a throw-away profile, closed on exit."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = chromium or find("chromium", "chromium-browser", "google-chrome")
+    chromedriver = chromedriver or find("chromedriver")
+    with tempfile.TemporaryDirectory() as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for flag in FLAGS:
+            options.add_argument(flag)
+        options.add_argument(f"--user-data-dir={profile}")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+        driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def wait_ready(driver, timeout=20.0):
+    """Until the page has loaded and MathJax (when present) has typeset it."""
+    driver.set_script_timeout(timeout)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const mj = () => (window.MathJax && MathJax.startup && MathJax.startup.promise) ?"
+        "  MathJax.startup.promise.then(() => done(1), () => done(0)) : done(1);"
+        "if (document.readyState === 'complete') mj(); else window.addEventListener('load', mj);")
+
+
+def requests_of(driver):
+    """URLs requested and local files that failed to load, from the performance log."""
+    urls, failed, ids = [], [], {}
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        params = msg.get("params", {})
+        if msg["method"] == "Network.requestWillBeSent":
+            url = params["request"]["url"]
+            ids[params["requestId"]] = url
+            urls.append(url)
+        elif msg["method"] == "Network.loadingFailed" and not params.get("canceled"):
+            failed.append(ids.get(params["requestId"], "?") + f" ({params.get('errorText')})")
+    return urls, failed
+
+
+def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
+    """Failures and notes for one page."""
+    failures, notes = [], []
+    driver.get("about:blank")
+    driver.get_log("browser"), driver.get_log("performance")  # drain what earlier pages left
+    driver.get(path.resolve().as_uri())
+    wait_ready(driver)
+    time.sleep(0.3)
+    scan = json.loads(driver.execute_script(SCAN_JS))
+
+    for url in scan["launch"]:
+        problem = launch_problem(url)
+        if problem:
+            failures.append(f"launch button {url}: {problem}")
+    for ref in scan["refs"]:
+        if EMPTY_NUMBER.match(ref) or PLACEHOLDER.search(ref):
+            failures.append(f"reference without a number: {ref.strip()!r}")
+    if scan["math_errors"]:
+        failures.append(f"{scan['math_errors']} formula(s) MathJax could not typeset")
+    for what in scan["cut"]:
+        failures.append(f"cut off instead of scrolling: {what}")
+    if scan["widget_views"] >= 1000:
+        failures.append("ipywidgets views rendered in the static page (frozen controls)")
+    elif scan["widget_views"]:
+        notes.append(f"{scan['widget_views']} ipywidgets view(s) hidden (live in Jupyter only)")
+    for c in scan["controls"]:
+        if c["player"] is None:
+            failures.append(f"control outside a frame player, cannot respond: {c['tag']} {c['text']!r}")
+
+    for pid in scan["players"]:
+        n = driver.execute_script(
+            "return document.getElementById(arguments[0]).querySelectorAll('input[type=range], select').length", pid)
+        for k in range(n):
+            label, changed, has_image = driver.execute_script(POKE_JS, pid, k)
+            if not (changed and has_image):
+                failures.append(f"player {pid}: moving {label!r} does not change the picture")
+        if driver.execute_script(
+                "return !!document.getElementById(arguments[0]).querySelector('button[data-play]')", pid):
+            before = driver.execute_script(
+                "return document.getElementById(arguments[0]).querySelector('img').getAttribute('src')", pid)
+            driver.execute_script(
+                "document.getElementById(arguments[0]).querySelector('button[data-play]').click()", pid)
+            time.sleep(1.2)
+            after = driver.execute_script(
+                "return document.getElementById(arguments[0]).querySelector('img').getAttribute('src')", pid)
+            if before == after:
+                failures.append(f"player {pid}: the play button does not advance the frames")
+
+    for entry in driver.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            failures.append(f"console error: {entry['message'][:300]}")
+    urls, failed = requests_of(driver)
+    for url in urls:
+        if not url.startswith(LOCAL_SCHEMES):
+            failures.append(f"request outside the book: {url[:200]}")
+    for what in failed:
+        if what.startswith("file:"):
+            failures.append(f"local file the page needs is missing: {what[:200]}")
+
+    if scan["no_alt"]:
+        notes.append(f"{scan['no_alt']} image(s) without alt text")
+    if scan["unnumbered_figures"]:
+        notes.append(f"{scan['unnumbered_figures']} output figure(s) without a number and caption")
+    if scan["wide_outputs"]:
+        notes.append(f"{scan['wide_outputs']} printed output(s) wider than the column (they scroll sideways)")
+    if scan["players"]:
+        notes.append(f"{len(scan['players'])} frame player(s) checked")
+    return failures, notes
+
+
+def pages(root: Path) -> list[Path]:
+    skip = {"_static", "_sources", "_images"}
+    return sorted(p for p in root.rglob("*.html") if not skip.intersection(p.relative_to(root).parts))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", nargs="?", default="_build/html", type=Path)
+    parser.add_argument("--require", action="store_true",
+                        help="fail (status 2) when Chromium or its driver is missing")
+    parser.add_argument("--chromium", default=find("chromium", "chromium-browser", "google-chrome"))
+    parser.add_argument("--chromedriver", default=find("chromedriver"))
+    args = parser.parse_args(argv)
+
+    if not (args.chromium and args.chromedriver):
+        print("browser pass SKIPPED: chromium and chromedriver not found "
+              "(Debian: apt-get install chromium chromium-driver)")
+        return 2 if args.require else 0
+    if not (args.root / "index.html").is_file():
+        print(f"no built book at {args.root}: run `make book` first")
+        return 1
+
+    passed, failed = 0, 0
+    with browser(args.chromium, args.chromedriver) as driver:
+        for page in pages(args.root):
+            name = page.relative_to(args.root)
+            try:
+                failures, notes = check_page(driver, page)
+            except Exception as err:  # a page that hangs or crashes the driver is a failure
+                failures, notes = [f"could not be checked: {type(err).__name__}: {err}"], []
+            status = "FAIL" if failures else "ok"
+            print(f"{status:4} {name}" + (f"  ({'; '.join(notes)})" if notes else ""))
+            for f in failures:
+                print(f"       - {f}")
+            passed += not failures
+            failed += bool(failures)
+    print(f"browser: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
