@@ -63,7 +63,8 @@ def _sweep(args) -> None:
     with _executor(args.executor, args.workers, args.scheduler) as executor:
         sweep = run_named_sweep(args.name, folder, executor=executor, device=args.device,
                                 runs_per_task=args.runs_per_task, threads=_threads(args))
-    print(f"{args.name}: {len(sweep)} runs in {folder}")
+    groups = ", ".join(dict.fromkeys(r.group for r in sweep))
+    print(f"{args.name}: {len(sweep)} runs on {groups} in {folder}")
 
 
 def _figure(args) -> None:
