@@ -15,6 +15,12 @@ measures, the same for every layer and every group:
 - the **target spectrum** of a node: the power of its class means g_j(h) in every real irrep
   of H (:func:`li2lib.analysis.irrep_basis`; for Z_M each Fourier frequency).
 
+A node's share is small even in a network that has generalised (a first-layer node
+sigma(w_a + w_b) also depends on a and b apart), so what a *layer* knows is measured as a
+whole by a **linear probe** (:func:`probe_accuracy`): the test accuracy of the best ridge
+readout of the layer, fitted on the training pairs. A layer whose features span the Fourier
+features of the target probes at test accuracy 1 whatever the readout above it has learned.
+
 What reaches each layer from above is the backpropagated gradient G_{F_l} = -dJ/dF_l
 (:func:`layer_gradients`). Stage II needs it to be the clean signal Y~ Y~^T F~_l of Theorem 1;
 Eq. (11) says a plain deep net delivers a reweighted (D~ Y~ Y~^T D~) F_l instead, and that a
@@ -37,7 +43,7 @@ from .model import DeepNet, PairInputs
 from .training.metrics import centred_residual
 
 __all__ = ["layer_features", "layer_gradients", "signal_alignment", "target_share", "target_spectrum",
-           "layer_trajectory", "learning_epochs"]
+           "probe_accuracy", "layer_trajectory", "learning_epochs"]
 
 
 def _check_params(params: dict, config, group: Group):
@@ -161,6 +167,30 @@ def target_spectrum(F: np.ndarray, group: Group) -> np.ndarray:
     return power
 
 
+def probe_accuracy(F: np.ndarray, group: Group, fit, score, ridge: float = 1e-3) -> float:
+    """Test accuracy of a linear probe on a layer: V = argmin ||F~_fit V - Y~_fit||^2 + ridge
+    ||V||^2 (tildes: centred over the ``fit`` rows, as in Eq. (1)), scored on the ``score`` rows
+    by the argmax of F V. ``F`` is (M^2, K), row a * M + b the pair (a, b); ``ridge`` is relative
+    to the mean squared norm of the rows of F~_fit (so it does not depend on the layer's scale)."""
+    F = np.asarray(F, dtype=np.float64)
+    M = group.order
+    if F.ndim != 2 or F.shape[0] != M * M:
+        raise ValueError(f"F must be (M^2, K) = ({M * M}, K) for {group.name}, got shape {F.shape}")
+    if not ridge > 0:
+        raise ValueError(f"ridge must be > 0, got {ridge!r}")
+    fit, score = np.asarray(fit), np.asarray(score)
+    if len(fit) == 0 or len(score) == 0:
+        raise ValueError("fit and score must each name at least one row of the table")
+    labels = group.table.ravel()
+    mean = F[fit].mean(axis=0)
+    Ft = F[fit] - mean
+    Y = np.eye(M)[labels[fit]]
+    Y -= Y.mean(axis=0)
+    lam = ridge * max((Ft**2).sum() / len(fit), 1e-300)
+    V = np.linalg.solve(Ft.T @ Ft + lam * np.eye(F.shape[1]), Ft.T @ Y)
+    return float((np.argmax((F[score] - mean) @ V, axis=1) == labels[score]).mean())
+
+
 def layer_trajectory(result) -> dict[str, np.ndarray]:
     """Target share and target spectrum of every hidden layer at every snapshot of ``result``.
 
@@ -169,7 +199,8 @@ def layer_trajectory(result) -> dict[str, np.ndarray]:
     memorising the training pairs does not count; ``table_share`` (T, L-1): the same on the
     whole table; and ``spectrum`` (T, L-1, R): the layer's target spectrum on the whole table
     summed over its nodes, without the trivial irrep, as fractions (each row sums to 1; all
-    zeros for a layer with no target-dependent part).
+    zeros for a layer with no target-dependent part); ``probe`` (T, L-1): the test accuracy of
+    a linear probe on the layer (:func:`probe_accuracy`, fitted on the training pairs).
     """
     snaps = result.snapshots
     if not snaps:
@@ -178,18 +209,19 @@ def layer_trajectory(result) -> dict[str, np.ndarray]:
         raise ValueError("result has no test pairs: the held-out share needs some")
     group, config = result.group, result.config
     names = [k for k in snaps if k != "epoch"]
-    shares, table_shares, spectra = [], [], []
+    shares, table_shares, spectra, probes = [], [], [], []
     for t in range(len(snaps["epoch"])):
         layers = layer_features({k: snaps[k][t] for k in names}, config, group)
         shares.append([target_share(F, group, result.train_idx, result.test_idx).mean() for F in layers])
         table_shares.append([target_share(F, group).mean() for F in layers])
+        probes.append([probe_accuracy(F, group, result.train_idx, result.test_idx) for F in layers])
         rows = []
         for F in layers:
             power = target_spectrum(F, group)[1:].sum(axis=1)
             rows.append(power / power.sum() if power.sum() > 0 else power)
         spectra.append(rows)
     return {"epoch": np.asarray(snaps["epoch"]), "share": np.array(shares), "table_share": np.array(table_shares),
-            "spectrum": np.array(spectra)}
+            "spectrum": np.array(spectra), "probe": np.array(probes)}
 
 
 def learning_epochs(epoch, share, fraction: float = 0.5) -> np.ndarray:

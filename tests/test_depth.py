@@ -120,3 +120,24 @@ def test_held_out_share_separates_features_from_memorisation():
     assert target_share(memorised[:, None], g)[0] > 0.3  # in-sample it looks target-like
     with pytest.raises(ValueError, match="give both fit and score"):
         target_share(feature[:, None], g, fit=fit)
+
+
+def test_probe_reads_features_of_the_target_and_nothing_else():
+    """A layer of cosines of the target (k (a + b)) probes at accuracy 1 on held-out pairs; a
+    layer that depends on a alone probes at chance; bad input is refused."""
+    from li2lib.depth import probe_accuracy
+
+    g = li2lib.groups.cyclic(11)
+    a, b = np.divmod(np.arange(121), 11)
+    k = np.arange(1, 6)
+    target = np.concatenate([np.cos(2 * np.pi * np.outer(a + b, k) / 11), np.sin(2 * np.pi * np.outer(a + b, k) / 11)], 1)
+    only_a = np.concatenate([np.cos(2 * np.pi * np.outer(a, k) / 11), np.sin(2 * np.pi * np.outer(a, k) / 11)], 1)
+    rng = np.random.default_rng(0)
+    order = rng.permutation(121)
+    fit, score = order[:80], order[80:]
+    assert probe_accuracy(target, g, fit, score) == 1.0
+    assert probe_accuracy(only_a, g, fit, score) < 0.3
+    with pytest.raises(ValueError, match="ridge"):
+        probe_accuracy(target, g, fit, score, ridge=0)
+    with pytest.raises(ValueError, match="F must be"):
+        probe_accuracy(target[:10], g, fit, score)
