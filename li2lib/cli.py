@@ -1,4 +1,4 @@
-"""The ``li2lib`` console command.
+"""The ``li2lib`` console command::
 
     li2lib sweep NAME [--folder DIR] [--executor serial|process|dask] [--workers N]
                       [--scheduler ADDRESS] [--device DEVICE] [--runs-per-task N]
