@@ -47,6 +47,8 @@ __all__ = [
     "stage1_explorer",
     "ascent_explorer",
     "reconstruction_explorer",
+    "modulation_explorer",
+    "muon_explorer",
     "GROUP_FAMILIES",
     "ASCENT_GROUPS",
 ]
@@ -650,3 +652,129 @@ def reconstruction_explorer(M: int = 11, per_frequency: int = 4, seed: int = 0):
     return Explorer("Rebuilding the table from Fourier nodes", figure, knobs,
                     note="Precomputed: five values of M and six node counts (seed 0).",
                     alt="The readout's predicted table next to the true table of sums mod M")
+
+
+MODULATION_CASES = {
+    "Z_23, nothing learned": ("Z_23", ()),
+    "Z_23, learned 1-4": ("Z_23", (1, 2, 3, 4)),
+    "Z_23, learned 1-8": ("Z_23", tuple(range(1, 9))),
+    "Z_23, learned odd 1-11": ("Z_23", (1, 3, 5, 7, 9, 11)),
+    "Z_23, learned 1-10": ("Z_23", tuple(range(1, 11))),
+    "S_4, nothing learned": ("S_4", ()),
+    "S_4, learned 1, 2": ("S_4", (1, 2)),
+    "S_4, learned 3, 4": ("S_4", (3, 4)),
+    "A_4, learned 1": ("A_4", (1,)),
+}
+"""The learned sets offered by :func:`modulation_explorer` (irreps numbered as in ``real_irreps()``)."""
+
+
+def modulation_explorer(case: str = "Z_23, learned 1-8", starts: int = 30, seed: int = 0):
+    """Theorem 7: pick a group and a set S of irreps already learned; ``starts`` nodes climb the
+    modified energy E_S (the energy with Y~ replaced by Y~ P_missing) from random starts, and the
+    figure shows where they end, irrep by irrep, and their final energies against the unmodulated
+    peak heights M / (2 d_R). Static: every case with 30 starts and the given seed."""
+    from .analysis import dominant_irrep, irrep_spectrum
+    from .data import centered_targets, full_dataset
+    from .energy import ascend, missing_irrep_projector, peak_energy
+
+    if case not in MODULATION_CASES:
+        raise ValueError(f"case must be one of {list(MODULATION_CASES)}, got {case!r}")
+    knobs = [
+        Knob("case", "learned set", list(MODULATION_CASES), case, static=list(MODULATION_CASES), menu=True),
+        Knob("starts", "random starts", [10, 20, 30, 60], starts),
+        Knob("seed", "seed", list(range(10)), seed, static=[seed]),
+    ]
+    groups = {"Z_23": lambda: cyclic(23), "S_4": lambda: symmetric(4), "A_4": lambda: alternating(4)}
+
+    def figure(case, seed, starts=starts):
+        name, learned = MODULATION_CASES[case]
+        g = groups[name]()
+        X, y = full_dataset(g)
+        Yt = centered_targets(y, g.order) @ missing_irrep_projector(g, list(learned))
+        W0 = np.random.default_rng(seed).standard_normal((2 * g.order, starts))
+        climb = ascend(X.astype(np.float64), Yt, W0, steps=3000)
+        index = dominant_irrep(irrep_spectrum(climb.W, g))[0][0]
+        real = g.real_irreps()
+        counts = np.bincount(index, minlength=len(real))
+        fig, (ax_c, ax_e) = plt.subplots(1, 2, figsize=(6.4, 2.8), layout="constrained")
+        for k in learned:
+            ax_c.axvspan(k - 0.5, k + 0.5, color="0.85")
+        ax_c.bar(np.arange(len(real)), counts, color="C0")
+        ax_c.set_xticks(range(len(real)))
+        ax_c.set_xlabel(f"irrep of {plots.math_name(g.name)} (grey: learned)")
+        ax_c.set_ylabel("nodes ending there")
+        peaks = [peak_energy(ir, g.order) for ir in real[1:]]
+        ax_e.scatter(index + np.random.default_rng(1).uniform(-0.2, 0.2, len(index)), climb.energy[-1], s=10, color="C0",
+                     label=r"final $\mathcal{E}_{\mathcal{S}}$ of a node")
+        ax_e.scatter(range(1, len(real)), peaks, marker="_", s=200, color="C3", label=r"$M/(2d_R)$")
+        ax_e.set_xticks(range(len(real)))
+        ax_e.set_xlabel("irrep where the node ends")
+        ax_e.set_ylabel("energy")
+        ax_e.legend(fontsize=8)
+        fig.suptitle(f"{plots.math_name(g.name)}: nodes on learned irreps: {int(counts[list(learned)].sum())} of {starts}")
+        return fig
+
+    def static_figure(case, seed):
+        return figure(case, seed, starts=30)
+
+    return Explorer("Climbing the modulated energy", figure, knobs, static_figure=static_figure,
+                    note="Precomputed: every learned set, 30 starts, one seed.",
+                    alt="Where nodes climbing the modified energy end, irrep by irrep, and their final energies")
+
+
+MUON_OPTIMIZERS = {"adam": "Adam", "muon": "Muon (author's)", "muon_torch": "Muon (torch)"}
+
+
+def _optimizer_curves(curves, title):
+    """curves: optimizer -> list of histories (seeds); test loss and test accuracy over epochs."""
+    fig, (ax_l, ax_a) = plt.subplots(1, 2, figsize=(6.4, 2.9), layout="constrained")
+    for i, (opt, histories) in enumerate(curves.items()):
+        for j, h in enumerate(histories):
+            label = MUON_OPTIMIZERS[opt] if j == 0 else None
+            ax_l.plot(h["epoch"], h["test_loss"], color=f"C{i}", lw=1.2, alpha=0.8, label=label)
+            ax_a.plot(h["epoch"], h["test_acc"], color=f"C{i}", lw=1.2, alpha=0.8)
+    ax_l.set_xlabel("epoch")
+    ax_l.set_ylabel("test loss (MSE)")
+    ax_a.set_xlabel("epoch")
+    ax_a.set_ylabel("test accuracy")
+    ax_a.set_ylim(0, 1.02)
+    ax_l.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def muon_explorer(hidden: int = 40, lr: float = 1e-2, epochs: int = 500, seed: int = 0):
+    """Adam against Muon (the author's variant and torch.optim.Muon's algorithm) on Z_71 with few
+    hidden nodes (paper Fig. 8; 40% of the pairs, weight decay 2e-4).
+
+    Live: press "Train" to train the three optimizers at the chosen width, learning rate, epochs
+    and seed, and plot test loss and test accuracy. Static: the stored ``muon_fig8`` sweep
+    (2000 epochs, every seed stored), for each width and the learning rates 1e-3 and 1e-2."""
+    from .sweeps import load_sweep, stored_folder
+
+    knobs = [
+        Knob("hidden", "width K", [24, 32, 40, 60, 80, 120, 160], hidden, static=[40, 60, 80, 120], static_value=40),
+        Knob("lr", "learning rate", [1e-3, 3e-3, 1e-2], lr, static=[1e-3, 1e-2], static_value=1e-2),
+        Knob("epochs", "epochs", list(range(100, 2001, 100)), epochs),
+        Knob("seed", "seed", value=seed, free_int=True),
+    ]
+    setting = dict(train_fraction=0.4, weight_decay=2e-4, eval_every=20)
+
+    def figure(hidden, lr, epochs, seed):
+        curves = {opt: [train(cyclic(71), optimizer=opt, hidden=hidden, lr=lr, epochs=epochs, seed=seed,
+                              progress=True, **setting).history] for opt in MUON_OPTIMIZERS}
+        return _optimizer_curves(curves, f"ℤ₇₁, K = {hidden}, lr = {lr:g}, seed {seed}")
+
+    def stored_figure(hidden, lr):
+        sweep = load_sweep(stored_folder("muon_fig8"))
+        curves = {opt: [r.history for r in sweep.where(optimizer=opt, hidden=hidden, lr=lr)] for opt in MUON_OPTIMIZERS}
+        missing = [MUON_OPTIMIZERS[o] for o, c in curves.items() if not c]
+        title = f"ℤ₇₁, K = {hidden}, lr = {lr:g}, all stored seeds"
+        return _optimizer_curves({o: c for o, c in curves.items() if c},
+                                 title + (f" (not run: {', '.join(missing)})" if missing else ""))
+
+    return Explorer("Adam or Muon with few hidden nodes: press Train", figure, knobs, static_figure=stored_figure,
+                    button="Train",
+                    note="Precomputed: the stored muon_fig8 sweep (2000 epochs, every stored seed). In Jupyter or "
+                         "Colab the live panel trains the three optimizers with any setting.",
+                    alt="Test loss and test accuracy over epochs for Adam and the two Muon variants")

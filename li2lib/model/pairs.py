@@ -120,7 +120,7 @@ def dense_preactivation(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
 
 
 def block_size(hidden: int, rows: int, device: torch.device) -> int:
-    """Hidden units per block of :func:`pair_readout` for ``rows`` = R * n samples: all of them
+    """Hidden units per block of :func:`li2lib.model.pair_readout` for ``rows`` = R * n samples: all of them
     on a GPU, about ``CPU_BLOCK_ELEMENTS / rows`` (at least 32, a multiple of 16) on a CPU."""
     if device.type != "cpu":
         return hidden
@@ -191,7 +191,7 @@ def pair_readout(
     """Y_hat = sigma(X W) V (Eq. 1) for R stacked runs: W (R, 2M, K), V (R, K, M) -> (R, n, M).
 
     Differentiable in W and V. ``block`` hidden units are processed at a time (default:
-    :func:`block_size`); pass the same ``workspace`` on every call to reuse its buffers.
+    :func:`li2lib.model.pairs.block_size`); pass the same ``workspace`` on every call to reuse its buffers.
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")

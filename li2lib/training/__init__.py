@@ -6,7 +6,7 @@ with coupled L2 weight decay on W and V, MSE loss, sigma = x^2) and returns a
 leading axis as one batched model. The parts, one file each:
 
 - ``config``: :class:`TrainConfig`, every setting, checked before any work; which settings
-  may differ between the runs of a batch (:data:`PER_RUN`).
+  may differ between the runs of a batch (:data:`li2lib.training.config.PER_RUN`).
 - ``losses``: the centred MSE of the paper's experiments and cross-entropy.
 - ``optimizers``: Adam (coupled L2), AdamW, SGD, the author's Muon and torch's Muon, for
   stacked runs with per-run learning rates and weight decays.
@@ -14,7 +14,7 @@ leading axis as one batched model. The parts, one file each:
 - ``batch``: each run's training and test pairs, padded to a common length.
 - ``metrics``: what is logged at evaluated epochs (G_F of Eq. 2 among them), and hooks for more.
 - ``memory``: how many runs fit in one batch.
-- ``engine``: the loop itself, :func:`train_many` and :func:`train`.
+- ``engine``: the loop itself, :func:`li2lib.train_many` and :func:`li2lib.train`.
 - ``result``: :class:`TrainResult` (weights by name, history, snapshots; save and load).
 """
 

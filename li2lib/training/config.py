@@ -76,7 +76,7 @@ class TrainConfig:
     the table for training (n = 2016), sigma = x^2, MSE, Adam with lr 1e-3 and weight decay 2e-4.
 
     ``optimizer_options`` are the chosen optimizer's own options (see
-    :data:`li2lib.training.OPTIMIZERS`); the config stores them completed with their defaults.
+    :data:`li2lib.training.optimizers.OPTIMIZERS`); the config stores them completed with their defaults.
     ``layers`` counts weight matrices including the readout (2 = the paper's net, Sec. 6 for
     more); ``residual`` adds skip connections between hidden layers: ``True`` the Sec. 6 form
     F_l = F_{l-1} + sigma(F_{l-1} W_l), ``"inner"`` the author's block sigma(F_{l-1} + F_{l-1} W_l)

@@ -296,7 +296,7 @@ def train_many(
 ) -> list[TrainResult]:
     """Train many runs at once; returns one :class:`TrainResult` per entry of ``runs``, in order.
 
-    ``runs`` is a list of dicts of per-run settings (:data:`li2lib.training.PER_RUN`: seed,
+    ``runs`` is a list of dicts of per-run settings (:data:`li2lib.training.config.PER_RUN`: seed,
     train_fraction or train_size, lr, weight_decay, init_scale_w, init_scale_v); ``shared``
     holds every other setting of :class:`TrainConfig` (and may give defaults for per-run ones).
     Each result equals ``li2lib.train(group, **shared, **run)`` up to float rounding: the same

@@ -29,7 +29,7 @@ def cross_entropy_per_sample(outputs: torch.Tensor, labels: torch.Tensor) -> tor
 
 
 def centered_mse(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """The MSE the paper's experiments minimise: :func:`mse_per_sample` averaged over samples."""
+    """The MSE the paper's experiments minimise: :func:`li2lib.training.losses.mse_per_sample` averaged over samples."""
     return mse_per_sample(outputs, labels).mean()
 
 

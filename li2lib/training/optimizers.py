@@ -193,7 +193,20 @@ def newton_schulz(G: torch.Tensor, coefficients, *, eps: float, clamp: bool = Fa
     return X.transpose(-2, -1) if transpose else X
 
 
-class Muon(Optimizer):
+class _MuonFamily(Optimizer):
+    """A Muon variant: an orthogonalised step (:meth:`hidden_delta`) on the hidden matrices, Adam
+    with coupled L2 (options ``betas``, ``eps``) on the readout."""
+
+    ADAM_OPTIONS = {"betas": ((0.9, 0.999), _betas), "eps": (1e-8, _positive)}
+
+    def delta(self, name, p, g, lr, wd):
+        if name not in self.hidden:
+            o = self.options
+            return self._adam(name, p, g, lr, wd, decoupled=False, betas=o["betas"], eps=o["eps"])
+        return self.hidden_delta(name, p, g, lr, wd)
+
+
+class Muon(_MuonFamily):
     """The author's Muon (Sec. 5.3) on the hidden matrices; Adam with coupled L2 on the rest.
 
     Momentum m <- mu m + (1 - mu) g (an EMA; mu = 0.99 in the author's runs); the direction is
@@ -206,21 +219,18 @@ class Muon(Optimizer):
         "nesterov": (False, _flag),
         "nesterov_weight": (0.9, _unit_interval),
         "coefficients": (AUTHOR_NS_COEFFICIENTS, _triples),
-        "betas": ((0.9, 0.999), _betas),
-        "eps": (1e-8, _positive),
+        **_MuonFamily.ADAM_OPTIONS,
     }
 
-    def delta(self, name, p, g, lr, wd):
+    def hidden_delta(self, name, p, g, lr, wd):
         o = self.options
-        if name not in self.hidden:
-            return self._adam(name, p, g, lr, wd, decoupled=False, betas=o["betas"], eps=o["eps"])
         m = self._buffer(name, "m", p).lerp_(g, 1 - o["momentum"])
         direction = torch.lerp(m, g, o["nesterov_weight"]) if o["nesterov"] else m
         ortho = newton_schulz(direction.float(), o["coefficients"], eps=1e-7).to(p.dtype)
         return (ortho * lr).addcmul_(p, lr * wd)
 
 
-class TorchMuon(Optimizer):
+class TorchMuon(_MuonFamily):
     """``torch.optim.Muon``'s algorithm on the hidden matrices, batched; Adam (coupled L2) on the rest.
 
     B <- mu B + g (as a lerp: B <- B + (1 - mu)(g - B)); direction g + mu (B - g) with
@@ -235,14 +245,11 @@ class TorchMuon(Optimizer):
         "coefficients": ((3.4445, -4.7750, 2.0315), lambda n, v: _triples(n, [v])[0]),
         "ns_steps": (5, lambda n, v: v if isinstance(v, int) and 1 <= v < 100 else _bad_steps(n, v)),
         "adjust_lr": ("original", lambda n, v: v if v in ("original", "match_rms_adamw") else _bad_adjust(n, v)),
-        "betas": ((0.9, 0.999), _betas),
-        "eps": (1e-8, _positive),
+        **_MuonFamily.ADAM_OPTIONS,
     }
 
-    def delta(self, name, p, g, lr, wd):
+    def hidden_delta(self, name, p, g, lr, wd):
         o = self.options
-        if name not in self.hidden:
-            return self._adam(name, p, g, lr, wd, decoupled=False, betas=o["betas"], eps=o["eps"])
         buf = self._buffer(name, "buf", p).lerp_(g, 1 - o["momentum"])
         direction = g.lerp(buf, o["momentum"]) if o["nesterov"] else buf
         steps = [o["coefficients"]] * o["ns_steps"]
