@@ -33,7 +33,7 @@ HOLOMORPHIC = ("square", "quadratic", "linear")
 
 
 def check_residual(residual) -> None:
-    """Raise ValueError unless ``residual`` is one of :data:`RESIDUALS` (False, True or "inner")."""
+    """Raise ValueError unless ``residual`` is one of ``RESIDUALS`` (False, True or "inner")."""
     if not (isinstance(residual, bool) or (isinstance(residual, str) and residual == "inner")):
         raise ValueError(f"residual must be one of {list(RESIDUALS)}, got {residual!r}")
 
@@ -113,7 +113,7 @@ class DeepNet(Network):
     """F_1 = sigma(X W), F_l = sigma(F_{l-1} W_l) for l = 2..L-1, Y_hat = beta F_{L-1} V (Sec. 6).
 
     ``layers`` counts weight matrices, readout included (2 is the paper's two-layer net).
-    ``residual`` (see :data:`RESIDUALS`): ``True`` adds each hidden-to-hidden layer's input
+    ``residual`` (see ``li2lib.model.RESIDUALS``): ``True`` adds each hidden-to-hidden layer's input
     back, F_l = F_{l-1} + sigma(F_{l-1} W_l), so the readout's gradient reaches F_1 directly
     (Sec. 6: G_res,1 is the sum of the G_l); ``"inner"`` is the author's block
     F_l = sigma(F_{l-1} + F_{l-1} W_l). Evaluated with plain autograd, which also makes it the

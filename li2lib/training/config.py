@@ -80,7 +80,7 @@ class TrainConfig:
     ``layers`` counts weight matrices including the readout (2 = the paper's net, Sec. 6 for
     more); ``residual`` adds skip connections between hidden layers: ``True`` the Sec. 6 form
     F_l = F_{l-1} + sigma(F_{l-1} W_l), ``"inner"`` the author's block sigma(F_{l-1} + F_{l-1} W_l)
-    (:data:`li2lib.model.RESIDUALS`). ``output_scale`` is the beta of App. C.3 (Y_hat = beta F V).
+    (``li2lib.model.RESIDUALS``). ``output_scale`` is the beta of App. C.3 (Y_hat = beta F V).
     ``dtype`` is "float32" or "float64".
 
     ``complex_weights``: W and V complex (the author's ``use_complex_weights``, Figs. 10-11),

@@ -3,7 +3,7 @@
 At every ``eval_every``-th epoch the engine computes, for each run of the batch, the
 standard metrics (:data:`METRICS`, plus the Frobenius norm of every weight: ``w_norm``,
 ``v_norm``, ...; for a deep net also ||G_{F_l}|| of each hidden layer below the top,
-``gf1_norm``, ``gf2_norm``, ..., see :func:`layer_gf_norms`) and any extra ones passed as ``metrics={"name": fn}`` to
+``gf1_norm``, ``gf2_norm``, ..., see ``layer_gf_norms``) and any extra ones passed as ``metrics={"name": fn}`` to
 :func:`li2lib.train` or :func:`li2lib.train_many`. An extra metric is a function of an
 :class:`EvalState` returning one number per run, a tensor of shape (R,). For example the
 mean of the readout's entries::
