@@ -222,6 +222,51 @@ def _verdict_fig3(sweeps, scale):
             f"({len(with_wd)} run(s)); weight decay 0 reaches at most test acc {best:.2f} in {end} epochs")
 
 
+# --- Fig. 8: Muon with few hidden nodes ----------------------------------------------------------
+
+FIG8_OPTIMIZERS = {"adam": "Adam", "muon": "Muon (author's)", "muon_torch": "torch's Muon"}
+
+
+def _fig8_losses(sweep, optimizer, hidden):
+    """lr -> final test losses of the runs of ``optimizer`` with ``hidden`` nodes."""
+    out = {}
+    for r in _runs(sweep, optimizer=optimizer, hidden=hidden):
+        out.setdefault(r.settings["lr"], []).append(float(r.summary["final_test_loss"]))
+    return out
+
+
+def _fig8_best(sweep, optimizer, hidden) -> float:
+    """The lowest median final test loss of ``optimizer`` over its learning rates."""
+    losses = _fig8_losses(sweep, optimizer, hidden)
+    return min(float(np.median(v)) for v in losses.values()) if losses else float("nan")
+
+
+def _draw_fig8(sweeps, scale):
+    sweep = sweeps["muon_fig8"]
+    widths = sorted({r.settings["hidden"] for r in sweep})
+    fig, axes = _figure(1, height=2.8)
+    ax = axes[0, 0]
+    for i, (opt, label) in enumerate(FIG8_OPTIMIZERS.items()):
+        best = [_fig8_best(sweep, opt, K) for K in widths]
+        ax.plot(widths, best, "o-", color=f"C{i}", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(widths, [str(K) for K in widths])
+    ax.set_xlabel("hidden nodes K")
+    ax.set_ylabel("final test loss\n(median, best learning rate)")
+    ax.legend(fontsize=9)
+    return fig
+
+
+def _verdict_fig8(sweeps, scale):
+    sweep = sweeps["muon_fig8"]
+    parts = []
+    for K in sorted({r.settings["hidden"] for r in sweep}):
+        adam, muon = _fig8_best(sweep, "adam", K), _fig8_best(sweep, "muon", K)
+        parts.append(f"K={K}: Adam {adam:.3g}, Muon {muon:.3g}")
+    return "median final test loss at each optimizer's best learning rate: " + "; ".join(parts)
+
+
 # --- Figs. 9 and 17: deeper networks ------------------------------------------------------------
 
 DEPTH_LABELS = {(2, False): "2 layers", (3, "inner"): "3 layers, residual block", (4, "inner"): "4 layers, residual block",
@@ -466,9 +511,12 @@ FIGURES: dict[str, FigureSpec] = {
     ),
     "fig8": FigureSpec(
         "fig8", "Fig. 8", "with few hidden nodes Muon reaches a lower test loss than Adam", "the Muon chapter",
-        {"cpu": ("muon-cpu",), "paper": ("muon-paper",)},
-        {"cpu": "defined by the Muon chapter", "paper": "M = 71, small K"},
-        notes={"names": "muon-cpu and muon-paper are placeholders until the Muon chapter's sweeps are merged"},
+        {"cpu": ("muon_fig8",), "paper": ("muon-paper",)},
+        {"cpu": "Z_71, K = 40, 60, 80, 120, 40% of pairs, x^2, MSE, wd 2e-4, 2000 epochs; Adam, the author's Muon "
+                "and torch's Muon at several learning rates (the Muon chapter's sweep)",
+         "paper": "M = 71, small K (pending: no paper-scale sweep is defined)"},
+        _draw_fig8, _verdict_fig8,
+        notes={"names": "muon-paper is a placeholder: the Muon chapter stores the cpu sweep only"},
     ),
     "fig9": FigureSpec(
         "fig9", "Fig. 9", "more layers: longer training and more prominent grokking (ReLU, modular addition)",
