@@ -558,7 +558,7 @@ FIGURES: dict[str, FigureSpec] = {
         lambda s, sc: _verdict_variants({"complex-ridge": _runs(s["complex-ridge"], group="Z_23")}, sc, ["real", "ridge V"]),
     ),
     "fig16": FigureSpec(
-        "fig16", "Fig. 16", "zero-init of V gives faster grokking, especially with scarce data", "Chapter 3",
+        "fig16", "Fig. 16", "zero-init of V gives faster grokking, especially with scarce data", "Chapter 12",
         {"cpu": ("zero-init",), "paper": ("zero-init-paper",)},
         {"cpu": "Z_41, K=1024, x^2, MSE, Adam lr 5e-3, wd 5e-5, three training fractions, 3 seeds",
          "paper": "M = 41, 89, 127 (Figs. 14-16), K=1024, the same, 5 seeds (the paper's fractions are not readable)"},
