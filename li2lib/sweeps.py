@@ -523,3 +523,101 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+# --- Chapter 7: the scaling law (Fig. 5) -------------------------------------------------------
+
+def _scaling_families(scale: str) -> dict[str, list[Group]]:
+    """The four families of Fig. 5 at ``scale`` ("cpu" or "paper"): family name -> groups.
+
+    Non-abelian groups are those whose largest irrep has dimension 2: dihedral groups and
+    their products with cyclic groups (a dicyclic group Dic_n joins the list as one more entry).
+    """
+    from .groups import cyclic, dihedral, product
+
+    if scale == "cpu":
+        return {
+            "prime": [cyclic(m) for m in (17, 23, 31, 41, 47)],
+            "composite": [cyclic(m) for m in (18, 30, 40)],
+            "product": [product(4, 7), product(2, 2, 9), product(5, 2, 2, 2)],
+            "nonabelian": [dihedral(9), dihedral(12), dihedral(15), dihedral(20)],
+        }
+    return {
+        "prime": [cyclic(m) for m in (23, 31, 41, 53, 61, 71, 83, 97, 113, 127)],
+        "composite": [cyclic(m) for m in (24, 36, 48, 60, 72, 90, 100, 120)],
+        "product": [product(4, 7), product(5, 6), product(2, 2, 9), product(13, 11), product(5, 2, 2, 2),
+                    product(6, 4, 2), product(3, 2, 17), product(2, 3, 3, 5)],
+        "nonabelian": [dihedral(12), dihedral(18), dihedral(25), dihedral(32), dihedral(40), dihedral(50),
+                       dihedral(63), product(dihedral(10), 3), product(dihedral(14), 4)],
+    }
+
+
+SCALING_FAMILIES = {scale: _scaling_families(scale) for scale in ("cpu", "paper")}
+"""scale -> family -> groups of the sweeps ``scaling-cpu-FAMILY`` and ``scaling-paper``."""
+
+SCALING_FRACTIONS = {
+    # one geometric grid (ratio 1.25) for every group: it spans c ln M / M for c from about 2
+    # to 11 at M = 47 and from 1.1 to 5.4 at M = 17, where the boundaries lie
+    "cpu": [round(0.15 * 1.25**k, 3) for k in range(1, 9)],
+    # ratio 1.2 from 0.06 to 0.92: c from about 1.6 to 25 at M = 127 and from 1.2 to 6.8 at M = 23
+    "paper": [round(0.06 * 1.2**k, 3) for k in range(16)],
+}
+"""scale -> the training fractions p of every group's phase-diagram column."""
+
+SCALING_BASE = {
+    "cpu": dict(hidden=512, lr=5e-4, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+    "paper": dict(hidden=2048, lr=5e-4, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+}
+"""scale -> shared settings: the paper's Fig. 5 (lr 5e-4, weight decay 2e-4, 3000 epochs,
+K = 2048), at CPU scale with K = 512; a run stops once its test accuracy reaches 0.99."""
+
+# Chapter 7's stored phase diagrams, one sweep per panel of Fig. 5, CPU scale: K = 512, orders
+# up to 47, 3 seeds for Z_M prime and the non-abelian groups (the fits of c), 2 for the others.
+for _family, _seeds in (("prime", 3), ("nonabelian", 3), ("composite", 2), ("product", 2)):
+    SWEEPS[f"scaling-cpu-{_family}"] = dict(
+        groups=SCALING_FAMILIES["cpu"][_family],
+        base=SCALING_BASE["cpu"],
+        runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["cpu"] for s in range(_seeds)],
+    )
+# Fig. 5 at the paper's scale (K = 2048, 20 seeds, orders up to 143), all four panels, for a
+# GPU: li2lib sweep scaling-paper --device cuda. Not stored.
+SWEEPS["scaling-paper"] = dict(
+    groups=[g for family in SCALING_FAMILIES["paper"].values() for g in family],
+    base=SCALING_BASE["paper"],
+    runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["paper"] for s in range(20)],
+)
+
+# Is the boundary a horizon? Below and at the 3000-epoch boundary of Z_23 and Z_31, five times
+# longer and without early stopping (a grokked run may also fall back).
+SWEEPS["scaling-horizon"] = dict(
+    groups=[23, 31],
+    base={**SCALING_BASE["cpu"], "epochs": 15000, "eval_every": 100, "stop_at_test_acc": None},
+    runs=[dict(train_fraction=p, seed=s) for p in (0.2, 0.234, 0.266, 0.293, 0.33) for s in range(2)],
+)
+# Does the width move the boundary? Z_31 around its boundary at K = 128 and K = 2048 (K = 512
+# is in scaling-cpu-prime).
+for _width in (128, 2048):
+    SWEEPS[f"scaling-width-{_width}"] = dict(
+        group=31,
+        base={**SCALING_BASE["cpu"], "hidden": _width},
+        runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["cpu"][1:5] for s in range(2)],
+    )
+
+# --- Chapter 8: the learning rate near the boundary (Figs. 6-7) -------------------------------
+
+# Z_23 (a panel of Fig. 6) with K = 1024 as in Fig. 6, over training fraction x learning rate,
+# from its 3000-epoch boundary (p ~ 0.37 at lr 5e-4) to twice it.
+SWEEPS["lr-basin"] = dict(
+    group=23,
+    base=dict(hidden=1024, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+    runs=[dict(train_fraction=p, lr=lr, seed=s) for p in (0.293, 0.366, 0.458, 0.572, 0.715)
+          for lr in (5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2) for s in range(3)],
+)
+# Figs. 6-7 at the paper's scale (M = 23, 71, 127, K = 1024, 15 seeds; Fig. 7 is M = 127 at
+# p = 0.2, n = 3225, lr 1e-3, 2e-3 and 5e-3), for a GPU: li2lib sweep lr-basin-paper --device cuda.
+SWEEPS["lr-basin-paper"] = dict(
+    groups=[23, 71, 127],
+    base=dict(hidden=1024, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
+    runs=[dict(train_fraction=p, lr=lr, seed=s) for p in (0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+          for lr in (5e-4, 1e-3, 2e-3, 5e-3, 1e-2) for s in range(15)],
+)

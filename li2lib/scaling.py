@@ -1,0 +1,278 @@
+"""The critical training fraction of the scaling law (Theorem 4, Fig. 5), measured from runs.
+
+Theorem 4 says that n >~ d_k^2 M log(M / delta) training pairs, drawn uniformly from the M^2 of
+the table, keep the irrep maxima of the empirical energy; so the training fraction a network
+needs to generalise is p_c = n / M^2 ~ d_k^2 ln M / M. The paper's Fig. 5 draws the line
+p = c ln M / M over phase diagrams of final test accuracy; the author's code uses c = 2.7482.
+
+This module measures the boundary instead of assuming it:
+
+- :func:`fit_crossing`: for one group, the fraction p_50 at which the final test accuracy of
+  the runs crosses 1/2, from a logistic curve in ln p fitted to every run, with a standard
+  error from a bootstrap over the runs at each fraction and from the spacing of the grid.
+- :func:`fit_law`: fits p_c(M) by one of :data:`LAWS` (c ln M / M, a / M, b M^-alpha) by
+  weighted least squares on ln p_c, with the parameters' standard errors and chi^2.
+- :func:`accuracy_at`: a run's test accuracy at an earlier epoch, to ask where the boundary
+  lies after a shorter training (the boundary is defined at a training horizon).
+- :func:`ratio`: the ratio of two fitted constants with its standard error (e.g. the c of the
+  groups with 2-dimensional irreps over the c of abelian groups: Theorem 4's d_k^2 says 4).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Crossing", "LawFit", "LAWS", "fit_crossing", "fit_law", "ratio", "logistic", "accuracy_at"]
+
+CLIP = 0.01
+"""Accuracies are clipped to [CLIP, 1 - CLIP] for the logistic fit, so that a perfectly sharp
+step (all runs 0 below, 1 above) has a finite fit whose crossing sits midway (in ln p)."""
+
+
+ROUNDING = 1e-6
+"""Accuracies logged in float32 can exceed 1 by rounding; that much is accepted (and clipped)."""
+
+WINDOW = 2
+"""A bracketed crossing is fitted to the runs at the WINDOW fractions below the first fraction
+whose mean accuracy is >= 1/2 and the WINDOW fractions from it on."""
+
+
+def logistic(p, p50: float, width: float):
+    """The fitted curve: accuracy(p) = 1 / (1 + exp(-(ln p - ln p50) / width))."""
+    return 1.0 / (1.0 + np.exp(-(np.log(np.asarray(p, dtype=float)) - math.log(p50)) / width))
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where one group's final test accuracy crosses 1/2 as the training fraction grows.
+
+    ``p50``: the fraction at the crossing; ``se_log``: standard error of ln p50 (so the
+    relative error of p50); ``width``: the logistic's width in ln p (a sharp step has a width
+    much smaller than the grid spacing); ``bracketed``: some fraction has mean accuracy below
+    1/2 and some above (otherwise p50 is an extrapolation); ``runs``: how many runs were fitted.
+    """
+
+    p50: float
+    se_log: float
+    width: float
+    bracketed: bool
+    runs: int
+
+    def interval(self, z: float = 1.96) -> tuple[float, float]:
+        """The interval p50 * exp(-+ z se_log) (about 95% for z = 1.96)."""
+        return self.p50 * math.exp(-z * self.se_log), self.p50 * math.exp(z * self.se_log)
+
+
+def _check_runs(fractions, accuracies):
+    p = np.asarray(fractions, dtype=float).ravel()
+    acc = np.asarray(accuracies, dtype=float).ravel()
+    if p.shape != acc.shape:
+        raise ValueError(f"fractions and accuracies must have the same length, got {p.size} and {acc.size}")
+    if not np.all((p > 0) & (p <= 1)):
+        raise ValueError(f"fractions must lie in (0, 1], got {p[~((p > 0) & (p <= 1))][:3].tolist()}")
+    ok = (acc >= -ROUNDING) & (acc <= 1 + ROUNDING)
+    if not np.all(ok):
+        raise ValueError(f"accuracies must lie in [0, 1] (no NaN), got {acc[~ok][:3].tolist()}")
+    acc = np.clip(acc, 0.0, 1.0)
+    if len(np.unique(p)) < 2:
+        raise ValueError(f"fractions must hold at least 2 distinct values, got {np.unique(p).tolist()}")
+    return p, acc
+
+
+def _logistic_mle(x, Y, iterations: int = 100):
+    """Maximise sum y log q + (1 - y) log(1 - q), q = sigmoid(a + b x), for every row of Y
+    (B problems sharing x, one per row) by damped Newton steps; the objective is concave in
+    (a, b) for y in (0, 1). Returns (B, 2): a and b of each row."""
+    design = np.column_stack([np.ones_like(x), x])  # (n, 2)
+
+    def loglik(theta):
+        z = theta @ design.T  # (B, n)
+        return np.sum(Y * z - np.logaddexp(0.0, z), axis=1)
+
+    # start: least squares on the logits
+    theta = np.linalg.lstsq(design, np.log(Y / (1 - Y)).T, rcond=None)[0].T
+    value = loglik(theta)
+    for _ in range(iterations):
+        q = 1.0 / (1.0 + np.exp(-(theta @ design.T)))
+        grad = (Y - q) @ design
+        hess = np.einsum("bn,ni,nj->bij", q * (1 - q), design, design) + 1e-12 * np.eye(2)
+        step = np.linalg.solve(hess, grad[..., None])[..., 0]
+        t = np.ones(len(theta))
+        trial = theta + step
+        new = loglik(trial)
+        for _ in range(40):  # halve the steps that lowered the objective
+            worse = new < value - 1e-12
+            if not worse.any():
+                break
+            t = np.where(worse, t / 2, t)
+            trial = theta + t[:, None] * step
+            new = np.where(worse, loglik(trial), new)
+        done = np.abs(t[:, None] * step).max() < 1e-10
+        theta, value = trial, new
+        if done:
+            break
+    return theta
+
+
+def _crossings_of(x, Y):
+    """ln p50 and width of the logistic fitted to each row of Y (NaN where the slope is <= 0)."""
+    a, b = _logistic_mle(x, np.clip(Y, CLIP, 1 - CLIP)).T
+    ok = b > 0
+    return np.where(ok, -a / np.where(ok, b, 1.0), np.nan), np.where(ok, 1.0 / np.where(ok, b, 1.0), np.nan)
+
+
+def fit_crossing(fractions, accuracies, *, bootstrap: int = 500, seed: int = 0) -> Crossing:
+    """The fraction at which final test accuracy crosses 1/2, from runs of one group.
+
+    ``fractions`` and ``accuracies``: one entry per run (several seeds per fraction). Fits
+    accuracy = 1 / (1 + exp(-(ln p - ln p50) / w)) by maximising the binomial likelihood with
+    the accuracies as fractional outcomes (clipped to [0.01, 0.99], :data:`CLIP`), to the runs at
+    the two fractions on each side of the crossing (:data:`WINDOW`): a memorising run scores a
+    few percent, not 0, and many such runs far below the boundary would otherwise widen the
+    curve and move its middle. ``runs`` of the result counts the runs fitted.
+
+    The standard error of ln p50 is the larger of two: the spread over ``bootstrap`` refits to
+    runs resampled with replacement within each fraction (seed-to-seed variation), and the
+    grid spacing h (in ln p) between the two fractions that bracket p50, divided by sqrt(12)
+    (a crossing between two grid points that no run resolves is only known to lie between
+    them). Raises ValueError if the accuracy does not grow with p (no crossing to fit).
+    """
+    p, acc = _check_runs(fractions, accuracies)
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise ValueError(f"bootstrap must be an integer >= 0, got {bootstrap!r}")
+    x = np.log(p)
+    levels = np.unique(x)
+    means = np.array([acc[x == v].mean() for v in levels])
+    bracketed = bool(means.min() < 0.5 < means.max())
+    first_above = int(np.argmax(means >= 0.5))
+    if bracketed and first_above > 0:
+        # fit near the crossing: far-off fractions would only add leverage from the tails
+        keep = np.isin(x, levels[max(0, first_above - WINDOW) : first_above + WINDOW])
+        x, acc, levels = x[keep], acc[keep], levels[max(0, first_above - WINDOW) : first_above + WINDOW]
+    centre, width = (float(v[0]) for v in _crossings_of(x, acc[None]))
+    if not np.isfinite(centre):
+        raise ValueError("accuracies must grow with the fraction for a crossing to exist; the fitted slope is <= 0")
+    rng = np.random.default_rng(seed)
+    # resampling within each fraction keeps the fractions: only the accuracies change
+    draws = np.empty((bootstrap, x.size))
+    for v in levels:
+        at = np.flatnonzero(x == v)
+        draws[:, at] = acc[rng.choice(at, size=(bootstrap, at.size))]
+    centres = _crossings_of(x, draws)[0] if bootstrap else np.zeros(0)
+    centres = centres[np.isfinite(centres)]
+    spread = float(np.std(centres, ddof=1)) if len(centres) > 1 else 0.0
+    below, above = levels[levels <= centre], levels[levels > centre]
+    spacing = (above.min() - below.max()) if len(below) and len(above) else float(np.diff(levels).max())
+    se = float(max(spread, spacing / math.sqrt(12)))
+    return Crossing(p50=float(math.exp(centre)), se_log=se, width=float(width), bracketed=bracketed, runs=int(x.size))
+
+
+LAWS = {
+    "c ln M / M": (lambda M: np.log(np.log(M) / M)[:, None], lambda M: np.ones((len(M), 1)), ("c",)),
+    "a / M": (lambda M: -np.log(M)[:, None], lambda M: np.ones((len(M), 1)), ("a",)),
+    "b M^-alpha": (lambda M: np.zeros((len(M), 1)), lambda M: np.column_stack([np.ones(len(M)), -np.log(M)]),
+                   ("b", "alpha")),
+}
+"""law -> (offset(M), design(M), parameter names): ln p_c = offset + design @ theta, where the
+parameters are theta = (ln c), (ln a) or (ln b, alpha)."""
+
+
+@dataclass(frozen=True)
+class LawFit:
+    """A law p_c(M) fitted to measured crossings.
+
+    ``params`` and ``se``: each parameter and its standard error (c, a, b on their own scale,
+    alpha as the exponent); the errors are scaled up by sqrt(chi2 / dof) when that exceeds 1
+    (the points scatter more than their error bars). ``chi2``: sum of squared residuals in
+    ln p_c over se_log^2; ``dof``: points minus parameters; ``residuals``: ln p_c - ln law.
+    """
+
+    law: str
+    params: dict
+    se: dict
+    chi2: float
+    dof: int
+    residuals: np.ndarray
+
+    @property
+    def aic(self) -> float:
+        """chi2 + 2 (number of parameters): lower is better, a parameter must earn its place."""
+        return self.chi2 + 2 * len(self.params)
+
+    def __call__(self, M) -> np.ndarray:
+        """The law's p_c at orders M."""
+        M = np.asarray(M, dtype=float)
+        if self.law == "c ln M / M":
+            return self.params["c"] * np.log(M) / M
+        if self.law == "a / M":
+            return self.params["a"] / M
+        return self.params["b"] * M ** (-self.params["alpha"])
+
+
+def fit_law(orders, p_c, se_log, law: str = "c ln M / M") -> LawFit:
+    """Fit ``law`` (a key of :data:`LAWS`) to crossings p_c at group orders M.
+
+    Weighted least squares on ln p_c with weights 1 / se_log^2 (Theorem 4's p_c ~ ln M / M
+    is a statement about ratios, so the fit works with relative errors). Raises ValueError
+    for mismatched lengths, orders < 2, non-positive p_c or se_log, or too few points.
+    """
+    if law not in LAWS:
+        raise ValueError(f"law must be one of {sorted(LAWS)}, got {law!r}")
+    M = np.asarray(orders, dtype=float).ravel()
+    p = np.asarray(p_c, dtype=float).ravel()
+    s = np.asarray(se_log, dtype=float).ravel()
+    if not (M.shape == p.shape == s.shape):
+        raise ValueError(f"orders, p_c and se_log must have the same length, got {M.size}, {p.size}, {s.size}")
+    if not np.all(M >= 2):
+        raise ValueError(f"orders must be >= 2, got {M[M < 2].tolist()}")
+    if not (np.all(p > 0) and np.all(np.isfinite(p))):
+        raise ValueError(f"p_c must be positive and finite, got {p.tolist()}")
+    if not (np.all(s > 0) and np.all(np.isfinite(s))):
+        raise ValueError(f"se_log must be positive and finite, got {s.tolist()}")
+    offset, design, names = LAWS[law]
+    A, y = design(M), np.log(p) - offset(M)[:, 0]
+    if len(M) <= A.shape[1]:
+        raise ValueError(f"law {law!r} needs more than {A.shape[1]} points, got {len(M)}")
+    w = 1.0 / s
+    theta, *_ = np.linalg.lstsq(A * w[:, None], y * w, rcond=None)
+    resid = y - A @ theta
+    chi2 = float(np.sum((resid * w) ** 2))
+    dof = len(M) - A.shape[1]
+    cov = np.linalg.inv((A * w[:, None]).T @ (A * w[:, None])) * max(1.0, chi2 / dof)
+    errors = np.sqrt(np.diag(cov))
+    params, se = {}, {}
+    for i, name in enumerate(names):
+        if name == "alpha":
+            params[name], se[name] = float(theta[i]), float(errors[i])
+        else:  # a scale on the log: report it and its delta-method error
+            params[name], se[name] = float(math.exp(theta[i])), float(math.exp(theta[i]) * errors[i])
+    return LawFit(law=law, params=params, se=se, chi2=chi2, dof=dof, residuals=resid)
+
+
+def ratio(top: LawFit, bottom: LawFit, name: str = "c") -> tuple[float, float]:
+    """top.params[name] / bottom.params[name] and its standard error (independent fits)."""
+    for fit in (top, bottom):
+        if name not in fit.params:
+            raise ValueError(f"name must be a parameter of both fits, got {name!r} (have {sorted(fit.params)})")
+    r = top.params[name] / bottom.params[name]
+    rel = math.hypot(top.se[name] / top.params[name], bottom.se[name] / bottom.params[name])
+    return r, r * rel
+
+
+def accuracy_at(history: dict, epoch: int, metric: str = "test_acc") -> float:
+    """``metric`` of a run's ``history`` at ``epoch``: its last logged value at or before it.
+
+    A run that stopped early (it reached ``stop_at_test_acc``) keeps its last value at later
+    epochs, as if trained on; a run that did not reach ``epoch`` otherwise has no value there.
+    Raises ValueError if the history starts after ``epoch`` or lacks ``metric``.
+    """
+    if metric not in history or "epoch" not in history:
+        raise ValueError(f"history must hold 'epoch' and {metric!r}, got {sorted(history)}")
+    epochs = np.asarray(history["epoch"])
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or len(epochs) == 0 or epoch < epochs[0]:
+        raise ValueError(f"epoch must be an integer >= the first logged epoch "
+                         f"({epochs[0] if len(epochs) else 'none'}), got {epoch!r}")
+    return float(np.asarray(history[metric])[np.searchsorted(epochs, epoch, side="right") - 1])
