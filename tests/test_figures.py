@@ -26,9 +26,9 @@ def test_fig17_is_drawn_and_read_from_the_stored_depth_sweep():
 
 
 def test_pending_figures_and_bad_names_are_refused():
-    assert missing_sweeps("fig5", "cpu")
+    assert missing_sweeps("fig8", "paper")
     with pytest.raises(ValueError, match="pending"):
-        run_figure("fig5", "cpu")
+        run_figure("fig8", "paper")
     with pytest.raises(ValueError):
         load_figure("fig99", "cpu")
 
