@@ -3,12 +3,20 @@
     li2lib sweep NAME [--folder DIR] [--executor serial|process|dask] [--workers N]
                       [--scheduler ADDRESS] [--device DEVICE] [--runs-per-task N]
     li2lib sweeps                      list the named sweeps
+    li2lib figure NAME [--scale cpu|paper] [--folder PARENT] [--out FILE] [--no-train]
+                       [the executor options of sweep]
+    li2lib figures                     list the paper's figures and their sweeps
     li2lib bench [bench options]       the speed benchmark (li2lib.bench)
 
 ``li2lib sweep`` re-makes, or finishes after an interruption, one of the book's named sweeps
 (:data:`li2lib.sweeps.SWEEPS`): ``--executor process`` spreads its tasks over local worker
 processes, ``--executor dask`` over a dask.distributed cluster (``--scheduler`` its address;
 without one a local cluster of ``--workers`` processes is started).
+
+``li2lib figure`` re-makes one of the paper's figures (:data:`li2lib.figures.FIGURES`): it
+trains the missing runs of the figure's sweeps at the chosen scale (resumable, on the same
+executors), draws the figure to ``--out`` (default ``NAME-SCALE.png``) and prints what the
+data shows. ``--no-train`` draws from the runs already saved.
 """
 
 from __future__ import annotations
@@ -43,23 +51,63 @@ def _executor(kind: str, workers: int, scheduler: str | None):
                 yield client
 
 
-def _sweep(args) -> None:
-    from .groups import as_group
-    from .sweeps import SWEEPS, run_sweep, stored_folder
+def _threads(args) -> int | None:
+    return None if args.executor == "serial" else max(1, (os.cpu_count() or 1) // args.workers)
 
-    spec = SWEEPS[args.name]
+
+def _sweep(args) -> None:
+    from .figures import run_named_sweep
+    from .sweeps import stored_folder
+
     folder = args.folder or stored_folder(args.name)
-    base = dict(spec["base"])
-    if args.device:
-        base["device"] = args.device
-    threads = None if args.executor == "serial" else max(1, (os.cpu_count() or 1) // args.workers)
-    groups = spec.get("groups") or [spec["group"]]
     with _executor(args.executor, args.workers, args.scheduler) as executor:
-        for group in groups:
-            group = as_group(group)
-            sweep = run_sweep(group, spec["runs"], folder, base=base, executor=executor,
-                              runs_per_task=args.runs_per_task, threads_per_task=threads)
-            print(f"{args.name}: {len(sweep)} runs on {group.name} in {folder}")
+        sweep = run_named_sweep(args.name, folder, executor=executor, device=args.device,
+                                runs_per_task=args.runs_per_task, threads=_threads(args))
+    groups = ", ".join(dict.fromkeys(r.group for r in sweep))
+    print(f"{args.name}: {len(sweep)} runs on {groups} in {folder}")
+
+
+def _figure(args) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .figures import FIGURES, draw_figure, figure_verdict, load_figure, missing_sweeps, run_figure
+
+    spec = FIGURES[args.name]
+    pending = missing_sweeps(args.name, args.scale)
+    if pending:
+        raise SystemExit(f"{spec.paper} is pending at {args.scale} scale: its sweeps {pending} are not defined in "
+                         f"this version of li2lib ({spec.chapter} defines them)")
+    print(f"{spec.paper} at {args.scale} scale: {spec.settings[args.scale]}")
+    if args.no_train:
+        sweeps = load_figure(args.name, args.scale, args.folder)
+    else:
+        with _executor(args.executor, args.workers, args.scheduler) as executor:
+            sweeps = run_figure(args.name, args.scale, folder=args.folder, executor=executor, device=args.device,
+                                runs_per_task=args.runs_per_task, threads=_threads(args))
+    out = args.out or f"{args.name}-{args.scale}.png"
+    draw_figure(args.name, sweeps, args.scale).savefig(out, dpi=150)
+    print(f"paper: {spec.claim}")
+    print(f"measured: {figure_verdict(args.name, sweeps, args.scale)}")
+    print(f"figure saved to {out}")
+
+
+def _list_figures() -> None:
+    from .figures import FIGURES, SCALES, missing_sweeps
+
+    for name, spec in FIGURES.items():
+        status = ", ".join(f"{scale}: {'pending ' + str(missing_sweeps(name, scale)) if missing_sweeps(name, scale) else ' + '.join(spec.sweeps[scale])}"
+                           for scale in SCALES)
+        print(f"{name} ({spec.paper}): {status}")
+
+
+def _executor_options(parser) -> None:
+    parser.add_argument("--executor", choices=["serial", "process", "dask"], default="serial",
+                        help="where tasks run (default serial, in this process)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes for process/dask (default 2)")
+    parser.add_argument("--scheduler", help="address of a running dask scheduler (with --executor dask)")
+    parser.add_argument("--device", help="cpu, cuda or cuda:N for every run (default: each run's own, 'auto')")
+    parser.add_argument("--runs-per-task", type=int, default=32, help="runs trained together in one task (default 32)")
 
 
 def main(argv=None) -> None:
@@ -68,13 +116,18 @@ def main(argv=None) -> None:
     sweep = commands.add_parser("sweep", help="re-make or finish one of the book's named sweeps")
     sweep.add_argument("name", help="which sweep (li2lib sweeps lists them)")
     sweep.add_argument("--folder", help="where each run is saved (default: the package's stored data)")
-    sweep.add_argument("--executor", choices=["serial", "process", "dask"], default="serial",
-                       help="where tasks run (default serial, in this process)")
-    sweep.add_argument("--workers", type=int, default=2, help="worker processes for process/dask (default 2)")
-    sweep.add_argument("--scheduler", help="address of a running dask scheduler (with --executor dask)")
-    sweep.add_argument("--device", help="cpu, cuda or cuda:N for every run (default: each run's own, 'auto')")
-    sweep.add_argument("--runs-per-task", type=int, default=32, help="runs trained together in one task (default 32)")
+    _executor_options(sweep)
     commands.add_parser("sweeps", help="list the named sweeps")
+    figure = commands.add_parser("figure", help="re-make one of the paper's figures")
+    figure.add_argument("name", help="which figure, e.g. fig9 (li2lib figures lists them)")
+    figure.add_argument("--scale", choices=["cpu", "paper"], default="cpu",
+                        help="cpu: the book's stored scale; paper: the paper's (default cpu)")
+    figure.add_argument("--folder", help="parent folder of the sweeps' runs (default: the package's stored data "
+                                         "at cpu scale, ./li2lib-runs at paper scale)")
+    figure.add_argument("--out", help="image file to write (default NAME-SCALE.png)")
+    figure.add_argument("--no-train", action="store_true", help="draw from the saved runs only")
+    _executor_options(figure)
+    commands.add_parser("figures", help="list the paper's figures, their sweeps, and which are pending")
     commands.add_parser("bench", help="the speed benchmark; li2lib bench --help for its options", add_help=False)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
@@ -83,15 +136,24 @@ def main(argv=None) -> None:
         return bench_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "sweeps":
+        from .figures import runs_count
         from .sweeps import SWEEPS
 
         for name, spec in SWEEPS.items():
-            print(f"{name}: {len(spec['runs'])} runs, base settings {spec['base']}")
+            print(f"{name}: {runs_count(name)} runs, base settings {spec['base']}")
         return None
-    from .sweeps import SWEEPS
+    if args.command == "figures":
+        return _list_figures()
+    if args.command == "figure":
+        from .figures import FIGURES
 
-    if args.name not in SWEEPS:
-        parser.error(f"NAME must be one of {sorted(SWEEPS)}, got {args.name!r}")
+        if args.name not in FIGURES:
+            parser.error(f"NAME must be one of {sorted(FIGURES)}, got {args.name!r}")
+    else:
+        from .sweeps import SWEEPS
+
+        if args.name not in SWEEPS:
+            parser.error(f"NAME must be one of {sorted(SWEEPS)}, got {args.name!r}")
     if args.workers < 1 or args.runs_per_task < 1:
         parser.error(f"--workers and --runs-per-task must be >= 1, got {args.workers} and {args.runs_per_task}")
     if args.scheduler and args.executor != "dask":
@@ -103,7 +165,10 @@ def main(argv=None) -> None:
             check_device_name(args.device)
         except ValueError as err:
             parser.error(str(err))
-    _sweep(args)
+    if args.command == "figure":
+        _figure(args)
+    else:
+        _sweep(args)
     return None
 
 

@@ -49,8 +49,9 @@ from tqdm.auto import tqdm
 
 from .groups import Group, as_group
 from .io import atomic_savez, remove_stale_temporaries
+from .tables import random_latin_square, random_table
 from .training import PER_RUN, TrainConfig, TrainResult, first_epoch, train_many
-from .training.config import make_configs
+from .training.config import KEY_NEUTRAL, make_configs
 
 __all__ = [
     "SWEEPS",
@@ -108,10 +109,15 @@ def _group_id(group: Group) -> dict:
 def run_key(group: Group | int, settings: dict | TrainConfig) -> str:
     """The file name (without .npz) of a run: ``<group>-<digest>``, the digest over the full
     effective settings (defaults filled in, the device left out: it does not change the
-    experiment), the group's name and table, and li2lib's major version."""
+    experiment; settings added later left out at their neutral values, ``KEY_NEUTRAL``, so
+    adding a setting keeps every stored key), the group's name and table, and li2lib's major
+    version."""
     group = as_group(group)
     settings = canonical_settings(_config(settings))
     settings.pop("device")
+    for name, neutral in KEY_NEUTRAL.items():
+        if settings[name] == neutral:
+            del settings[name]
     payload = json.dumps({"group": _group_id(group), "settings": settings, "li2lib": _major_version()}, sort_keys=True)
     slug = "".join(ch if ch.isalnum() else "_" for ch in group.name)
     return f"{slug}-{hashlib.sha1(payload.encode()).hexdigest()[:16]}"
@@ -378,6 +384,112 @@ SWEEPS = {
 }
 """name -> dict(group or groups, base, runs): the sweeps whose results the book stores in the
 package; ``groups`` (a list of Groups or ints) runs every run on each group."""
+
+# --- Chapter 12 (Figs. 10-13): complex weights and the readout held at its ridge solution --------
+# The paper's setting of Figs. 10-13 in full (M = 23, 41, 89, 127, K = 256, lr 5e-3, weight
+# decay 5e-5, 80% of the pairs for training, Adam, x^2, MSE, 5 seeds): real weights; complex
+# weights as the author's code makes them (the real initialisation cast to complex, 2 seeds);
+# complex weights with random imaginary parts; V held at the ridge solution (lambda = 1e-3,
+# the author's default at the time). A run stops at test accuracy 0.99 or after 1500 epochs.
+SWEEPS["complex-ridge"] = dict(
+    groups=[23, 41, 89, 127],
+    base=dict(hidden=256, lr=5e-3, weight_decay=5e-5, train_fraction=0.8, epochs=1500, eval_every=1,
+              stop_at_test_acc=0.99),
+    runs=[{**variant, "seed": s} for variant, seeds in (({}, 5), (dict(complex_weights=True), 2),
+                                                         (dict(complex_weights=True, imag_init=1.0), 5),
+                                                         (dict(ridge=1e-3), 5)) for s in range(seeds)],
+)
+
+# --- Chapter 11 (Figs. 9 and 17): deeper networks ------------------------------------------------
+DEPTH_NETS = [dict(layers=2), dict(layers=3, residual="inner"), dict(layers=4, residual="inner"),
+              dict(layers=3, residual=True), dict(layers=4, residual=True), dict(layers=3), dict(layers=4)]
+"""The architectures of the depth sweeps: the two-layer net; 3 and 4 layers with the author's
+residual blocks (``other_layers``: the Figs. 9 and 17 nets), with the Sec. 6 residual, plain."""
+
+# Fig. 17's settings (ReLU, MSE, Adam lr 5e-3, weight decay 1e-4) on Z_23 with K = 128 and 90% of
+# the pairs, at a CPU's scale: the two-layer net and the author's 3- and 4-layer nets (residual
+# blocks), regular and zero-initialised V, 2 seeds. A run stops at test accuracy 0.99 or after
+# 4000 epochs (about 8 CPU-minutes in all).
+SWEEPS["depth"] = dict(
+    group=23,
+    base=dict(hidden=128, activation="relu", lr=5e-3, weight_decay=1e-4, train_fraction=0.9, epochs=4000,
+              eval_every=20, stop_at_test_acc=0.99),
+    runs=[{**net, "init_scale_v": v, "seed": s} for net in DEPTH_NETS[:3] for v in (1.0, 0.0) for s in range(2)],
+)
+# Figs. 9 and 17 at a paper-like scale for a GPU (the paper states K = 2048, lr, weight decay for
+# Fig. 17, nothing for Fig. 9; M = 71 is our choice): li2lib figure fig17 --scale paper.
+SWEEPS["depth-paper"] = dict(
+    group=71,
+    base=dict(hidden=2048, activation="relu", lr=5e-3, weight_decay=1e-4, epochs=10000, eval_every=10,
+              stop_at_test_acc=0.99),
+    runs=[{**net, "train_fraction": p, "init_scale_v": v, "seed": s}
+          for p in (0.3, 0.5) for net in DEPTH_NETS[:3] for v in (1.0, 0.0) for s in range(5)],
+)
+
+# --- Fig. 16 (and Sec. 3.2): zero-init of the readout --------------------------------------------
+# The Figs. 14-16 settings (K = 1024, x^2, MSE, Adam lr 5e-3, weight decay 5e-5) on Z_41 at three
+# training fractions around and above its critical fraction (0.25), 3 seeds; and the paper's
+# M = 41, 89, 127 with 5 seeds for a GPU.
+SWEEPS["zero-init"] = dict(
+    group=41,
+    base=dict(hidden=1024, lr=5e-3, weight_decay=5e-5, epochs=3000, eval_every=5, stop_at_test_acc=0.99),
+    runs=[dict(train_fraction=p, init_scale_v=v, seed=s) for p in (0.3, 0.4, 0.6) for v in (1.0, 0.0)
+          for s in range(3)],
+)
+SWEEPS["zero-init-paper"] = dict(
+    groups=[41, 89, 127],
+    base=dict(hidden=1024, lr=5e-3, weight_decay=5e-5, epochs=5000, eval_every=5, stop_at_test_acc=0.99),
+    runs=[dict(train_fraction=p, init_scale_v=v, seed=s) for p in (0.2, 0.3, 0.5) for v in (1.0, 0.0)
+          for s in range(5)],
+)
+
+# --- Fig. 3 at the paper's scale (15 seeds, no early stop), for a GPU ----------------------------
+SWEEPS["fig3-paper"] = dict(
+    group=71,
+    base=dict(hidden=2048, train_fraction=0.4, lr=1e-3, epochs=500, eval_every=5),
+    runs=[dict(weight_decay=wd, seed=s) for wd in (2e-4, 0.0) for s in range(15)],
+)
+
+# --- Chapter 12: when does grokking happen? -------------------------------------------------------
+# A law for the time between the stages: Z_23, x^2, MSE, Adam, every combination of weight
+# decay, learning rate, training fraction and width (one seed); a run stops at test accuracy
+# 0.95 or after 5000 epochs.
+LAW_VALUES = {"weight_decay": [5e-5, 2e-4, 1e-3], "lr": [1e-3, 3e-3, 1e-2], "train_fraction": [0.5, 0.7, 0.9],
+              "hidden": [128, 512]}
+SWEEPS["stage-law"] = dict(
+    group=23,
+    base=dict(epochs=5000, eval_every=10, stop_at_test_acc=0.95, seed=0),
+    runs=[dict(weight_decay=wd, lr=lr, train_fraction=p, hidden=k) for k in LAW_VALUES["hidden"]
+          for wd in LAW_VALUES["weight_decay"] for lr in LAW_VALUES["lr"] for p in LAW_VALUES["train_fraction"]],
+)
+# The factors of Sec. 7 not in the knobs sweep, one at a time around one setting (Z_23, K = 512,
+# 60% of the pairs, Adam lr 3e-3, weight decay 2e-4), 2 seeds: the scale of V at
+# initialisation, the scale of W, the output scale beta, the optimizer (SGD with momentum 0.9 at
+# lr 0.5: at 0.05 and 0.2 it had not generalised after 3000 epochs in a trial run).
+FACTORS_BASE = dict(hidden=512, train_fraction=0.6, lr=3e-3, weight_decay=2e-4, epochs=4000, eval_every=10,
+                    stop_at_test_acc=0.99)
+FACTOR_VALUES = {"init_scale_v": [0.0, 0.1, 1.0, 3.0, 10.0], "init_scale_w": [0.3, 3.0], "output_scale": [0.25, 4.0],
+                 "optimizer": ["adamw", "muon", "sgd"]}
+SWEEPS["factors"] = dict(
+    group=23,
+    base=FACTORS_BASE,
+    runs=[{knob: v, "seed": s, **({"lr": 0.5} if v == "sgd" else {})}
+          for knob, values in FACTOR_VALUES.items() for v in values for s in range(2)],
+)
+# Early stopping: near the critical fraction of Z_23, long runs without stopping (does test
+# accuracy rise and then fall back?).
+SWEEPS["long-runs"] = dict(
+    group=23,
+    base=dict(hidden=512, weight_decay=2e-4, epochs=8000, eval_every=20),
+    runs=[dict(train_fraction=p, lr=lr, seed=s) for p in (0.3, 0.4) for lr in (1e-3, 1e-2) for s in range(2)],
+)
+# Tasks without group structure (an open question of Sec. 8): Z_23, a Latin square of order 23
+# that is not a group, a random table of order 23; the same network and optimizer, no early stop.
+SWEEPS["tables"] = dict(
+    groups=[23, random_latin_square(23, seed=0), random_table(23, seed=0)],
+    base=dict(hidden=512, lr=3e-3, weight_decay=2e-4, epochs=3000, eval_every=10),
+    runs=[dict(train_fraction=p, seed=s) for p in (0.5, 0.7, 0.9) for s in range(2)],
+)
 
 
 def stored_folder(name: str) -> Path:

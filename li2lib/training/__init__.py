@@ -10,6 +10,7 @@ leading axis as one batched model. The parts, one file each:
 - ``losses``: the centred MSE of the paper's experiments and cross-entropy.
 - ``optimizers``: Adam (coupled L2), AdamW, SGD, the author's Muon and torch's Muon, for
   stacked runs with per-run learning rates and weight decays.
+- ``ridge``: the readout held at its ridge solution every step (``ridge=lambda``).
 - ``batch``: each run's training and test pairs, padded to a common length.
 - ``metrics``: what is logged at evaluated epochs (G_F of Eq. 2 among them), and hooks for more.
 - ``memory``: how many runs fit in one batch.

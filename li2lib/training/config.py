@@ -15,17 +15,25 @@ import numpy as np
 import torch
 
 from ..data import _check_fraction
-from ..model import ACTIVATIONS
+from ..model import ACTIVATIONS, HOLOMORPHIC, Network, check_residual, make_network
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 
-__all__ = ["TrainConfig", "PER_RUN", "DTYPES", "make_configs", "resolve_device", "check_device_name"]
+__all__ = ["TrainConfig", "PER_RUN", "DTYPES", "COMPLEX_DTYPES", "KEY_NEUTRAL", "make_configs", "resolve_device", "check_device_name"]
 
 PER_RUN = ("seed", "train_fraction", "train_size", "lr", "weight_decay", "init_scale_w", "init_scale_v")
 """Settings that may differ between the runs of one batch (:func:`li2lib.train_many`); all
 other settings shape the batched model and must be shared."""
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+KEY_NEUTRAL = {"complex_weights": False, "imag_init": 0.0, "ridge": None}
+"""Settings added after li2lib 0.2.0, with the values that reproduce the runs made before they
+existed: a run that leaves them at these values keeps the sweep key it had
+(:func:`li2lib.sweeps.run_key`), so stored results stay valid as settings are added."""
+
+COMPLEX_DTYPES = {"float32": torch.complex64, "float64": torch.complex128}
+"""The weights' dtype with ``complex_weights=True``, by the ``dtype`` setting."""
 
 
 def _is_int(x) -> bool:
@@ -70,8 +78,20 @@ class TrainConfig:
     ``optimizer_options`` are the chosen optimizer's own options (see
     :data:`li2lib.training.optimizers.OPTIMIZERS`); the config stores them completed with their defaults.
     ``layers`` counts weight matrices including the readout (2 = the paper's net, Sec. 6 for
-    more); ``residual`` adds skip connections between hidden layers. ``output_scale`` is the
-    beta of App. C.3 (Y_hat = beta F V). ``dtype`` is "float32" or "float64".
+    more); ``residual`` adds skip connections between hidden layers: ``True`` the Sec. 6 form
+    F_l = F_{l-1} + sigma(F_{l-1} W_l), ``"inner"`` the author's block sigma(F_{l-1} + F_{l-1} W_l)
+    (``li2lib.model.RESIDUALS``). ``output_scale`` is the beta of App. C.3 (Y_hat = beta F V).
+    ``dtype`` is "float32" or "float64".
+
+    ``complex_weights``: W and V complex (the author's ``use_complex_weights``, Figs. 10-11),
+    the outputs the real part of sigma(X W) V; ``imag_init`` scales the imaginary parts at
+    initialisation (0, the author's code: the real initialisation cast to complex). Needs a
+    polynomial activation, two layers and Adam, AdamW or SGD.
+
+    ``ridge``: a regulariser lambda > 0 that holds the readout at the ridge solution of the
+    current features every step, V = (F^T F + lambda I)^-1 F^T (Y - 1/M) on the training pairs
+    (the author's ``set_weight_reg``, Figs. 12-13); then only the hidden layers are trained.
+    Needs the MSE loss.
     """
 
     hidden: int = 2048
@@ -89,7 +109,10 @@ class TrainConfig:
     init_scale_v: float = 1.0
     output_scale: float = 1.0
     layers: int = 2
-    residual: bool = False
+    residual: bool | str = False
+    complex_weights: bool = False
+    imag_init: float = 0.0
+    ridge: float | None = None
     dtype: str = "float32"
     device: str = "auto"
     eval_every: int = 1
@@ -105,10 +128,10 @@ class TrainConfig:
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
         if not _is_int(self.layers) or self.layers < 2:
             raise ValueError(f"layers must be an integer >= 2, got {self.layers!r}")
-        if not isinstance(self.residual, bool):
-            raise ValueError(f"residual must be True or False, got {self.residual!r}")
-        if self.residual and self.layers < 3:
-            raise ValueError(f"residual=True needs layers >= 3 (a hidden-to-hidden layer), got layers={self.layers}")
+        check_residual(self.residual)
+        if self.residual is not False and self.layers < 3:
+            raise ValueError(f"residual={self.residual!r} needs layers >= 3 (a hidden-to-hidden layer), "
+                             f"got layers={self.layers}")
         if isinstance(self.snapshots, (list, tuple, np.ndarray)):
             if not all(_is_int(e) and 0 <= e <= self.epochs for e in self.snapshots):
                 raise ValueError(f"snapshots must list epochs in [0, {self.epochs}], got {self.snapshots!r}")
@@ -143,6 +166,35 @@ class TrainConfig:
         ):
             raise ValueError(f"stop_at_test_acc must be in (0, 1] or None, got {self.stop_at_test_acc!r}")
         check_device_name(self.device)
+        self._check_variants()
+
+    def _check_variants(self) -> None:
+        """Complex weights and the ridge readout: their own values and what they combine with."""
+        if not isinstance(self.complex_weights, bool):
+            raise ValueError(f"complex_weights must be True or False, got {self.complex_weights!r}")
+        if not _is_real(self.imag_init) or not self.imag_init >= 0 or not math.isfinite(self.imag_init):
+            raise ValueError(f"imag_init must be a finite number >= 0, got {self.imag_init!r}")
+        if self.imag_init and not self.complex_weights:
+            raise ValueError(f"imag_init={self.imag_init!r} needs complex_weights=True")
+        if self.complex_weights:
+            needs = {"activation": (self.activation, HOLOMORPHIC), "optimizer": (self.optimizer, ("adam", "adamw", "sgd")),
+                     "layers": (self.layers, (2,))}
+            for name, (value, allowed) in needs.items():
+                if value not in allowed:
+                    raise ValueError(f"complex_weights=True needs {name} in {list(allowed)}, got {value!r}")
+        if self.ridge is not None:
+            if not _is_real(self.ridge) or not self.ridge > 0 or not math.isfinite(self.ridge):
+                raise ValueError(f"ridge must be None or a finite number > 0, got {self.ridge!r}")
+            if self.loss != "mse":
+                raise ValueError(f"ridge needs loss='mse' (the ridge solution minimises the squared error), got {self.loss!r}")
+            if self.complex_weights:
+                raise ValueError("ridge and complex_weights=True cannot be combined")
+
+    def network(self, order: int, hidden: int | None = None) -> Network:
+        """The network these settings train on a group of order ``order`` (``hidden`` overrides K)."""
+        return make_network(order, self.hidden if hidden is None else hidden, self.activation, layers=self.layers,
+                            residual=self.residual, output_scale=self.output_scale,
+                            complex_weights=self.complex_weights, imag_init=self.imag_init)
 
     def shared(self) -> dict:
         """The settings that are not per-run (:data:`PER_RUN`): runs agreeing on these can share a batch."""

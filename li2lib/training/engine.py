@@ -13,6 +13,9 @@ One epoch of a batch (epoch e means "after e optimizer steps"):
    accuracy reached ``stop_at_test_acc`` (or for which ``stop_when`` holds) stops;
 5. one optimizer step for the runs still going.
 
+With ``ridge`` set, the readout V is first replaced by the ridge solution for the current
+hidden features (:mod:`li2lib.training.ridge`), and the step trains the hidden layers only.
+
 Stopped runs stay frozen in the batch until the next synchronisation with the host (every
 epoch on a CPU, every ``sync_every`` epochs on a GPU, so the GPU never waits on the host
 between them); there they leave the batch, their results are built, and the batch shrinks.
@@ -30,14 +33,15 @@ from tqdm.auto import tqdm
 
 from ..data import split_indices
 from ..groups import Group, as_group
-from ..model import Workspace, make_network
+from ..model import Workspace
 from .batch import Split
-from .config import DTYPES, TrainConfig, make_configs, resolve_device
+from .config import COMPLEX_DTYPES, DTYPES, TrainConfig, make_configs, resolve_device
 from .losses import SAMPLE_LOSSES
 from .memory import runs_per_batch as fitting_runs
 from .metrics import EvalState, evaluate, metric_names
 from .optimizers import OPTIMIZERS
 from .result import TrainingDiverged, TrainResult
+from .ridge import ridge_readout
 
 __all__ = ["train", "train_many", "EXPLOSION_FACTOR"]
 
@@ -101,7 +105,7 @@ def _check_initial(initial, configs: list[TrainConfig], order: int) -> list:
     if not isinstance(initial, (list, tuple)) or len(initial) != len(configs):
         raise ValueError(f"initial must be a list with one dict of weights or None per run ({len(configs)}), got {initial!r}")
     c = configs[0]
-    shapes = make_network(order, c.hidden, c.activation, layers=c.layers, residual=c.residual).shapes()
+    shapes = c.network(order).shapes()
     for i, given in enumerate(initial):
         if given is None:
             continue
@@ -125,15 +129,17 @@ class _Batch:
         self.extra, self.stop_when = metrics, stop_when
         m = group.order
         dtype = DTYPES[c.dtype]
-        self.net = make_network(m, c.hidden, c.activation, layers=c.layers, residual=c.residual,
-                                output_scale=c.output_scale)
+        self.net = c.network(m)
         self.splits = [split or split_indices(m * m, train_fraction=k.train_fraction, train_size=k.train_size, seed=k.seed)
                        for k, split in zip(configs, splits)]
         inits = [{n: torch.as_tensor(v) for n, v in given.items()} if given is not None else
                  self.net.init(torch.Generator().manual_seed(k.seed), k.init_scale_w, k.init_scale_v)
                  for k, given in zip(configs, initial)]
-        self.params = {name: torch.stack([p[name] for p in inits]).to(device, dtype).requires_grad_()
+        weight_dtype = COMPLEX_DTYPES[c.dtype] if c.complex_weights else dtype
+        self.params = {name: torch.stack([p[name] for p in inits]).to(device, weight_dtype).requires_grad_()
                        for name in self.net.shapes()}
+        # a readout held at its ridge solution is set, not trained
+        self.trained = [name for name in self.params if not (c.ridge is not None and name == self.net.readout)]
         dense = _dense_backward(device)
         self.train = Split(group, [s[0] for s in self.splits], device, dtype, dense)
         self.test = Split(group, [s[1] for s in self.splits], device, dtype, dense)
@@ -164,6 +170,8 @@ class _Batch:
             for j, run in enumerate(self.slots):
                 self.snaps[run].append((e, {k: v[j].copy() for k, v in host.items()}))
         final = e == c.epochs
+        if c.ridge is not None:
+            self._hold_ridge()
         with torch.set_grad_enabled(not final):
             outputs = self.net.outputs(params, self.train.inputs, self.workspace)
             losses = self.train.mean(self.loss_fn(outputs, self.train.y))
@@ -179,8 +187,17 @@ class _Batch:
             self._evaluate(e, outputs, losses)
         if not final:
             total = torch.where(self.active, losses, torch.zeros_like(losses)).sum()
-            grads = torch.autograd.grad(total, list(params.values()))
-            self.optimizer.step(dict(zip(params, grads)), self.active)
+            grads = torch.autograd.grad(total, [params[name] for name in self.trained])
+            self.optimizer.step(dict(zip(self.trained, grads)), self.active)
+
+    @torch.no_grad()
+    def _hold_ridge(self) -> None:
+        """V <- the ridge solution for the current features on each run's training pairs."""
+        train, net = self.train, self.net
+        valid = (train.weight > 0).to(train.weight.dtype)[..., None]
+        F = net.features(self.params, train.inputs) * valid
+        Y = (torch.nn.functional.one_hot(train.y, net.order).to(F.dtype) - 1.0 / net.order) * valid
+        self.params[net.readout].copy_(ridge_readout(F, Y, self.config.ridge, net.output_scale))
 
     def _evaluate(self, e, outputs, losses):
         with torch.no_grad():
@@ -310,7 +327,7 @@ def train_many(
     for name, value in (("runs_per_batch", runs_per_batch), ("sync_every", sync_every)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
-    probe = make_network(group.order, 1, configs[0].activation, layers=configs[0].layers, residual=configs[0].residual)
+    probe = configs[0].network(group.order, hidden=1)
     _check_hooks(metrics, stop_when, callback, metric_names(probe, None))
     device = resolve_device(configs[0].device)
     sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)

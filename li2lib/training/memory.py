@@ -7,7 +7,7 @@ import math
 import torch
 
 from ..data import train_count
-from ..model import block_size, make_network
+from ..model import block_size
 from .config import DTYPES, TrainConfig
 
 __all__ = ["run_bytes", "free_bytes", "runs_per_batch", "MEMORY_SHARE", "CPU_BATCH_ROWS"]
@@ -23,15 +23,19 @@ this size the blocks of the first layer get too thin to keep the matmuls efficie
 
 def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
     """An upper estimate of the memory one run of ``config`` takes in a batch on ``device``."""
-    size = DTYPES[config.dtype].itemsize
-    net = make_network(order, config.hidden, config.activation, layers=config.layers, residual=config.residual)
+    size = DTYPES[config.dtype].itemsize * (2 if config.complex_weights else 1)
+    net = config.network(order)
     weights = sum(r * c for r, c in net.shapes().values())
     pairs = order * order
     # weights, gradients, up to two optimizer buffers, and the temporaries of one update
     total = 6 * weights * size
     # outputs and their gradients on the training and test pairs, index tensors
     total += 4 * pairs * order * size + 8 * 8 * pairs
-    if config.layers == 2:
+    if config.ridge is not None:
+        # the features, the Gram matrix of the smaller side and its factor, in float64
+        side = min(pairs, config.hidden)
+        total += pairs * config.hidden * (size + 8) + 3 * side * side * 8
+    if config.layers == 2 and not config.complex_weights:
         # block buffers of the first layer (all hidden units at once on a GPU)
         units = block_size(config.hidden, pairs, device) if device.type == "cpu" else config.hidden
         total += 6 * pairs * units * size

@@ -2,7 +2,8 @@
 
 At every ``eval_every``-th epoch the engine computes, for each run of the batch, the
 standard metrics (:data:`METRICS`, plus the Frobenius norm of every weight: ``w_norm``,
-``v_norm``, ...) and any extra ones passed as ``metrics={"name": fn}`` to
+``v_norm``, ...; for a deep net also ||G_{F_l}|| of each hidden layer below the top,
+``gf1_norm``, ``gf2_norm``, ..., see ``layer_gf_norms``) and any extra ones passed as ``metrics={"name": fn}`` to
 :func:`li2lib.train` or :func:`li2lib.train_many`. An extra metric is a function of an
 :class:`EvalState` returning one number per run, a tensor of shape (R,). For example the
 mean of the readout's entries::
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..model import Network
+from ..model import DeepNet, Network
 from .batch import Split
 
-__all__ = ["METRICS", "EvalState", "gf_norm", "metric_names", "evaluate"]
+__all__ = ["METRICS", "EvalState", "gf_norm", "centred_residual", "layer_gf_norms", "metric_names", "evaluate"]
 
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "gf_norm")
 """The standard metrics, logged for every run; weight norms follow them."""
@@ -57,19 +58,46 @@ def gf_norm(outputs: torch.Tensor, labels: torch.Tensor, V: torch.Tensor, weight
     single = outputs.dim() == 2
     if single:
         outputs, labels, V = outputs[None], labels[None], V[None]
-    valid = torch.ones_like(labels, dtype=outputs.dtype) if weight is None else (weight > 0).to(outputs.dtype)
-    R = (F.one_hot(labels, outputs.shape[-1]).to(outputs.dtype) - outputs) * valid[..., None]
-    count = valid.sum(dim=1).clamp_min(1)[:, None, None]
-    R = (R - R.sum(dim=1, keepdim=True) / count) * valid[..., None]
+    R = centred_residual(outputs, labels, torch.ones_like(labels, dtype=outputs.dtype) if weight is None else weight)
     gram = R.transpose(1, 2) @ R
-    norm = ((gram * (V.transpose(1, 2) @ V)).sum(dim=(1, 2))).clamp_min(0).sqrt() * output_scale
+    norm = ((gram * (V.transpose(1, 2) @ V.conj()).real).sum(dim=(1, 2))).clamp_min(0).sqrt() * output_scale
     return norm[0] if single else norm
 
 
+def centred_residual(outputs: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """P_1^perp (Y - Y_hat) per run over its own samples, zero on padding: (R, n, M)."""
+    valid = (weight > 0).to(outputs.dtype)[..., None]
+    R = (F.one_hot(labels, outputs.shape[-1]).to(outputs.dtype) - outputs) * valid
+    count = valid.sum(dim=1, keepdim=True).clamp_min(1)
+    return (R - R.sum(dim=1, keepdim=True) / count) * valid
+
+
+def layer_gf_norms(network: DeepNet, params: dict, split: Split) -> torch.Tensor:
+    """||G_{F_l}||_F for every hidden layer l = 1..L-1 of a deep net, (R, L-1).
+
+    G_{F_l} = -dJ/dF_l for J = 1/2 ||P_1^perp (Y - Y_hat)||^2 of Eq. (1) on the training pairs:
+    the backpropagated gradient of Sec. 6 (Eq. 11 without its approximations), obtained by
+    one backward pass from dJ/dY_hat = -P_1^perp (Y - Y_hat). For the last hidden layer it is
+    :func:`gf_norm`.
+    """
+    with torch.enable_grad():
+        features = network.layer_features(params, split.inputs)
+        outputs = (features[-1] @ params[network.readout]) * network.output_scale
+        residual = centred_residual(outputs.detach(), split.y, split.weight)
+        grads = torch.autograd.grad(outputs, features, grad_outputs=residual)
+    return torch.stack([g.norm(dim=(1, 2)) for g in grads], dim=1)
+
+
+def _deep(network: Network) -> bool:
+    return isinstance(network, DeepNet) and network.layers >= 3
+
+
 def metric_names(network: Network, extra: dict | None) -> tuple[str, ...]:
-    """The logged metrics, in order: standard, weight norms, then the extra ones."""
+    """The logged metrics, in order: standard, weight norms, for a deep net ||G_{F_l}|| of its
+    hidden layers below the top (``gf1_norm``, ..., the top one is ``gf_norm``), then the extra ones."""
     norms = tuple(f"{name.lower()}_norm" for name in network.shapes())
-    return METRICS + norms + tuple(extra or {})
+    layers = tuple(f"gf{l}_norm" for l in range(1, network.layers - 1)) if _deep(network) else ()
+    return METRICS + norms + layers + tuple(extra or {})
 
 
 @torch.no_grad()
@@ -89,6 +117,10 @@ def evaluate(state: EvalState, loss_fn, extra: dict | None) -> dict[str, torch.T
                                 net.output_scale)
     for name, p in state.params.items():
         values[f"{name.lower()}_norm"] = p.norm(dim=(1, 2))
+    if _deep(net):
+        per_layer = layer_gf_norms(net, state.params, train)
+        for l in range(1, net.layers - 1):
+            values[f"gf{l}_norm"] = per_layer[:, l - 1]
     for name, fn in (extra or {}).items():
         values[name] = torch.as_tensor(fn(state), dtype=values["train_loss"].dtype, device=values["train_loss"].device)
     return values

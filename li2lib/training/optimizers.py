@@ -88,14 +88,21 @@ class Optimizer:
 
     @torch.no_grad()
     def step(self, grads: dict, active: torch.Tensor) -> None:
-        """One update of every parameter from ``grads``, for the runs where ``active``.
+        """One update of each parameter named in ``grads``, for the runs where ``active``
+        (parameters without a gradient, such as a readout held at its ridge solution, are
+        left alone).
 
-        The gradients are used as scratch space (they are consumed by the step)."""
+        A complex parameter is updated as the pair of real tensors (real part, imaginary part),
+        as ``torch.optim`` does (``torch.view_as_real``): Adam's second moment is kept per real
+        component. The gradients are used as scratch space (they are consumed by the step)."""
         self.steps += 1
-        frozen = ~active.view(-1, 1, 1)
-        lr, wd = self.lr.view(-1, 1, 1), self.weight_decay.view(-1, 1, 1)
-        for name, p in self.params.items():
-            p.sub_(self.delta(name, p, grads[name], lr, wd).masked_fill_(frozen, 0.0))
+        for name, g in grads.items():
+            p = self.params[name]
+            if p.is_complex():
+                p, g = torch.view_as_real(p), torch.view_as_real(g)
+            shape = (-1,) + (1,) * (p.dim() - 1)
+            lr, wd = self.lr.view(shape), self.weight_decay.view(shape)
+            p.sub_(self.delta(name, p, g, lr, wd).masked_fill_(~active.view(shape), 0.0))
 
     def delta(self, name: str, p, g, lr, wd) -> torch.Tensor:
         """The step for parameter ``name``: its new value is p - delta. May overwrite ``g``."""
