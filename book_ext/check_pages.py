@@ -67,6 +67,8 @@ const out = {launch: Array.from(document.querySelectorAll('a[href*="colab.resear
              refs: [], controls: [], players: [], math_errors: 0, cut: [], no_alt: 0,
              unnumbered_figures: 0, widget_views: 0, wide_outputs: 0};
 for (const a of main.querySelectorAll('a.reference.internal, a.reference span, span.xref')) {
+  // an API name (code, e.g. the class li2lib.tables.Table) is not a numbered reference
+  if (a.closest('code') || a.querySelector('code')) continue;
   out.refs.push(a.textContent);
 }
 const isThemeControl = el => el.closest('.copybtn, .toggle-button, .headerlink, .bd-sidebar-primary, '

@@ -142,6 +142,12 @@ def test_player_responds_in_a_browser(tmp_path):
         assert failures == [] and "2 frame player(s) checked" in notes
         failures, _ = check_pages.check_page(driver, frozen)
         assert any("cannot respond" in f for f in failures)
+        # a numbered reference left without its number fails; an API name that reads like one does not
+        for body, expected in [("<a class='reference internal' href='#x'>Table </a>", ["reference without a number: 'Table'"]),
+                               ("<a class='reference internal' href='#x'><code>Table</code></a>", [])]:
+            refs = tmp_path / "refs.html"
+            refs.write_text(f"<html><body><article class='bd-article'><p id='x'>{body}</p></article></body></html>")
+            assert check_pages.check_page(driver, refs)[0] == expected
 
 
 def test_live_panel_calls_the_figure_with_the_controls_values():
