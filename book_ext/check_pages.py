@@ -10,7 +10,7 @@ Opens each HTML page from disk in headless Chromium (Debian packages ``chromium`
   the page asks for and the build does not have;
 - a cross-reference rendered without its number ("Proposition )", "(Lemma )") or with a
   placeholder ("{number}", "None", "??");
-- a formula MathJax could not typeset;
+- a formula MathJax could not typeset, or one left as TeX source (MathJax not loaded);
 - a form control that does not respond: every control in a page must belong to a frame player
   (``li2lib.widgets``), and moving it must change the picture (the play button must advance
   it). A frozen ipywidgets control or a player whose control does nothing fails;
@@ -82,6 +82,10 @@ for (const el of main.querySelectorAll('input, select, textarea, button')) {
 }
 for (const p of main.querySelectorAll('[data-li2-player]')) out.players.push(p.id);
 out.math_errors = main.querySelectorAll('mjx-merror, .MathJax_Error').length;
+// a formula still in its TeX source: MathJax never ran on the page (or skipped the formula)
+out.raw_math = Array.from(main.querySelectorAll('span.math, div.math'),
+                          el => el.querySelector('mjx-container') ? null : el.textContent.trim().slice(0, 60))
+                    .filter(t => t !== null);
 out.widget_views = main.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length
   + main.querySelectorAll('.jupyter-widgets, .widget-box').length * 1000;
 const art = (document.querySelector('article') || main).getBoundingClientRect();
@@ -220,6 +224,8 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
             failures.append(f"reference without a number: {ref.strip()!r}")
     if scan["math_errors"]:
         failures.append(f"{scan['math_errors']} formula(s) MathJax could not typeset")
+    if scan["raw_math"]:
+        failures.append(f"{len(scan['raw_math'])} formula(s) left as TeX source, e.g. {scan['raw_math'][0]!r}")
     for what in scan["cut"]:
         failures.append(f"cut off instead of scrolling: {what}")
     if scan["widget_views"] >= 1000:

@@ -47,7 +47,9 @@ def _one_copy_of_each_script(app, pagename, templatename, context, doctree):
         if key not in seen:
             seen.add(key)
             scripts.append(script)
-    context["script_files"] = scripts
+    # in place: the list is the builder's, and listeners after this one (MathJax's, which adds
+    # its script only to pages with formulas) append to it
+    context["script_files"][:] = scripts
 
 
 def _check_nothing_was_executed(app, exception):

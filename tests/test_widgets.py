@@ -148,6 +148,10 @@ def test_player_responds_in_a_browser(tmp_path):
             refs = tmp_path / "refs.html"
             refs.write_text(f"<html><body><article class='bd-article'><p id='x'>{body}</p></article></body></html>")
             assert check_pages.check_page(driver, refs)[0] == expected
+        # a formula on a page that never loaded MathJax stays TeX source
+        raw = tmp_path / "raw.html"
+        raw.write_text("<html><body><article class='bd-article'><span class='math'>\\(x^2\\)</span></article></body></html>")
+        assert any("left as TeX source" in f for f in check_pages.check_page(driver, raw)[0])
 
 
 def test_live_panel_calls_the_figure_with_the_controls_values():
