@@ -80,11 +80,11 @@ def _major_version() -> str:
     return _version().split(".")[0]
 
 
-def _config(settings: dict | TrainConfig, where: str = "") -> TrainConfig:
+def _config(settings: dict | TrainConfig, where: str = "", pairs: int | None = None) -> TrainConfig:
     if isinstance(settings, TrainConfig):
         return settings
     try:
-        return make_configs([{}], settings)[0]
+        return make_configs([{}], settings, pairs)[0]
     except ValueError as err:
         raise ValueError(f"{where}{err}") from None
 
@@ -299,10 +299,7 @@ def run_sweep(
     for i, run in enumerate(runs):
         if not isinstance(run, dict):
             raise ValueError(f"runs[{i}] must be a dict of settings, got {run!r}")
-        config = _config({**base, **run}, f"runs[{i}]: ")
-        if config.train_size is not None and config.train_size > group.order**2:
-            raise ValueError(f"runs[{i}]: train_size must be at most {group.order ** 2}, got {config.train_size}")
-        configs.append(config)
+        configs.append(_config({**base, **run}, f"runs[{i}]: ", pairs=group.order**2))
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder)

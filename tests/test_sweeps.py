@@ -195,6 +195,8 @@ def test_bad_sweep_input(tmp_path):
         run_sweep(5, {"seed": 1}, tmp_path, progress=False)
     with pytest.raises(ValueError, match=r"runs\[1\]: lr must be a finite number > 0"):
         run_sweep(5, [{}, {"lr": 0}], tmp_path, progress=False)
+    with pytest.raises(ValueError, match=r"runs\[0\]: train_size must be at most 25"):
+        run_sweep(5, [{"train_size": 26}], tmp_path, progress=False)
     with pytest.raises(ValueError, match="runs_per_task must be an integer >= 1"):
         run_sweep(5, [{}], tmp_path, runs_per_task=0, progress=False)
     with pytest.raises(ValueError, match="folder must be an existing sweep folder"):
