@@ -147,10 +147,6 @@ def figure_verdict(name: str, sweeps: dict[str, Sweep], scale: str = "cpu") -> s
 
 # --- reading sweeps -----------------------------------------------------------------------------
 
-def _runs(sweep: Sweep, group: str | None = None, **settings) -> Sweep:
-    return sweep.where(group=group, **settings)
-
-
 def _mean_curve(records, metric: str, epochs: np.ndarray) -> np.ndarray:
     """Mean of ``metric`` over runs on a common epoch grid; a run that stopped early (at its
     stopping accuracy) keeps its last value."""
@@ -189,10 +185,10 @@ def _figure(ncols: int, nrows: int = 1, height: float = 2.6):
 def _fig3_runs(sweeps, scale):
     if scale == "cpu":
         knobs = sweeps["knobs"]
-        return {2e-4: _runs(knobs, lr=1e-3, weight_decay=2e-4, train_fraction=0.4, hidden=2048),
-                0.0: _runs(knobs, weight_decay=0.0)}
+        return {2e-4: knobs.where(lr=1e-3, weight_decay=2e-4, train_fraction=0.4, hidden=2048),
+                0.0: knobs.where(weight_decay=0.0)}
     paper = sweeps["fig3-paper"]
-    return {wd: _runs(paper, weight_decay=wd) for wd in (2e-4, 0.0)}
+    return {wd: paper.where(weight_decay=wd) for wd in (2e-4, 0.0)}
 
 
 def _draw_fig3(sweeps, scale):
@@ -230,7 +226,7 @@ FIG8_OPTIMIZERS = {"adam": "Adam", "muon": "Muon (author's)", "muon_torch": "tor
 def _fig8_losses(sweep, optimizer, hidden):
     """lr -> final test losses of the runs of ``optimizer`` with ``hidden`` nodes."""
     out = {}
-    for r in _runs(sweep, optimizer=optimizer, hidden=hidden):
+    for r in sweep.where(optimizer=optimizer, hidden=hidden):
         out.setdefault(r.settings["lr"], []).append(float(r.summary["final_test_loss"]))
     return out
 
@@ -284,7 +280,7 @@ def _draw_fig9(sweeps, scale):
     fig, axes = _figure(len(fractions))
     for ax, p in zip(axes[0], fractions):
         for i, (layers, residual) in enumerate([(2, False), (3, "inner"), (4, "inner")]):
-            records = _runs(sweep, layers=layers, residual=residual, init_scale_v=1.0, train_fraction=p)
+            records = sweep.where(layers=layers, residual=residual, init_scale_v=1.0, train_fraction=p)
             if not records:
                 continue
             end = max(int(r.history["epoch"][-1]) for r in records)
@@ -303,7 +299,7 @@ def _verdict_fig9(sweeps, scale):
     sweep = _depth_sweep(sweeps, scale)
     parts = []
     for p in sorted({r.settings["train_fraction"] for r in sweep}):
-        medians = [_median_grok(_runs(sweep, layers=L, residual=res, init_scale_v=1.0, train_fraction=p))
+        medians = [_median_grok(sweep.where(layers=L, residual=res, init_scale_v=1.0, train_fraction=p))
                    for L, res in [(2, False), (3, "inner"), (4, "inner")]]
         parts.append(f"p = {p:g}: median grok epoch " + " / ".join(_fmt_epoch(m) for m in medians))
     return "2 / 3 / 4 layers (residual blocks, regular init): " + "; ".join(parts)
@@ -314,10 +310,10 @@ def _draw_fig17(sweeps, scale):
     fractions = sorted({r.settings["train_fraction"] for r in sweep})
     fig, axes = _figure(len(fractions))
     for ax, p in zip(axes[0], fractions):
-        archs = [a for a in DEPTH_LABELS if _runs(sweep, layers=a[0], residual=a[1], train_fraction=p)]
+        archs = [a for a in DEPTH_LABELS if sweep.where(layers=a[0], residual=a[1], train_fraction=p)]
         for k, (v, color, label) in enumerate([(1.0, "C3", "regular init"), (0.0, "C0", "zero-init V")]):
             for i, (layers, residual) in enumerate(archs):
-                g = _grok(_runs(sweep, layers=layers, residual=residual, init_scale_v=v, train_fraction=p))
+                g = _grok(sweep.where(layers=layers, residual=residual, init_scale_v=v, train_fraction=p))
                 end = max(int(r.history["epoch"][-1]) for r in sweep)
                 shown = np.where(np.isnan(g), end * 1.15, g)
                 ax.scatter(np.full(len(g), i + (k - 0.5) * 0.3), shown, color=color, s=14,
@@ -343,7 +339,7 @@ def _verdict_fig17(sweeps, scale):
     parts = []
     for p in sorted({r.settings["train_fraction"] for r in sweep}):
         for layers, residual in DEPTH_LABELS:
-            regular, zero = (_median_grok(_runs(sweep, layers=layers, residual=residual, init_scale_v=v,
+            regular, zero = (_median_grok(sweep.where(layers=layers, residual=residual, init_scale_v=v,
                                                 train_fraction=p)) for v in (1.0, 0.0))
             if np.isnan(regular) or np.isnan(zero):
                 continue
@@ -361,7 +357,7 @@ VARIANTS = {"real": dict(complex_weights=False, ridge=None),
 
 
 def _variant_runs(sweep, variant, group):
-    return _runs(sweep, group=group, **VARIANTS[variant])
+    return sweep.where(group=group, **VARIANTS[variant])
 
 
 def _draw_variants(sweeps, scale, variants, horizon=None):
@@ -430,7 +426,7 @@ def _draw_fig16(sweeps, scale):
     for row, g in zip(axes, groups):
         for ax, p in zip(row, fractions):
             for v, color, label in ((1.0, "C3", "regular init"), (0.0, "C0", "zero-init V")):
-                for r in _runs(sweep, group=g, train_fraction=p, init_scale_v=v):
+                for r in sweep.where(group=g, train_fraction=p, init_scale_v=v):
                     ax.plot(r.history["epoch"], r.history["test_acc"], color=color, lw=0.8,
                             label=label if r.settings["seed"] == 0 else None)
             ax.set_title(f"{g}, p = {p:g}", fontsize=9)
@@ -447,8 +443,8 @@ def _verdict_fig16(sweeps, scale):
     parts = []
     for g in sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1])):
         for p in sorted({r.settings["train_fraction"] for r in sweep}):
-            regular = _median_grok(_runs(sweep, group=g, train_fraction=p, init_scale_v=1.0))
-            zero = _median_grok(_runs(sweep, group=g, train_fraction=p, init_scale_v=0.0))
+            regular = _median_grok(sweep.where(group=g, train_fraction=p, init_scale_v=1.0))
+            zero = _median_grok(sweep.where(group=g, train_fraction=p, init_scale_v=0.0))
             parts.append(f"{g} p={p:g}: {_fmt_epoch(regular)} vs {_fmt_epoch(zero)}")
     return "median grok epoch, regular vs zero-init V: " + "; ".join(parts)
 
@@ -555,7 +551,7 @@ FIGURES: dict[str, FigureSpec] = {
         {"cpu": ("complex-ridge",), "paper": ("complex-ridge",)},
         {"cpu": "the M = 23 runs of Fig. 12 and Fig. 10", "paper": "the same sweep"},
         _draw_fig13,
-        lambda s, sc: _verdict_variants({"complex-ridge": _runs(s["complex-ridge"], group="Z_23")}, sc, ["real", "ridge V"]),
+        lambda s, sc: _verdict_variants({"complex-ridge": s["complex-ridge"].where(group="Z_23")}, sc, ["real", "ridge V"]),
     ),
     "fig16": FigureSpec(
         "fig16", "Fig. 16", "zero-init of V gives faster grokking, especially with scarce data", "Chapter 12",
