@@ -39,8 +39,8 @@ import torch
 from .analysis import irrep_basis
 from .data import pairs
 from .groups import Group
-from .model import DeepNet, PairInputs
-from .training.metrics import centred_residual
+from .model import PairInputs
+from .training import metrics
 
 __all__ = ["layer_features", "layer_gradients", "signal_alignment", "target_share", "target_spectrum",
            "probe_accuracy", "layer_trajectory", "learning_epochs"]
@@ -69,10 +69,7 @@ def layer_features(params: dict, config, group: Group) -> list[np.ndarray]:
     x = PairInputs(torch.as_tensor(a)[None], torch.as_tensor(b)[None], M, dtype=torch.float64)
     stacked = _stacked(params)
     with torch.no_grad():
-        if isinstance(net, DeepNet):
-            layers = net.layer_features(stacked, x)
-        else:
-            layers = [net.features(stacked, x)]
+        layers = net.layer_features(stacked, x)
     return [F[0].numpy() for F in layers]
 
 
@@ -89,10 +86,7 @@ def layer_gradients(params: dict, config, group: Group, idx) -> tuple[list[np.nd
     a, b, y = (torch.as_tensor(v)[None] for v in pairs(group, np.asarray(idx)))
     x = PairInputs(a, b, group.order, dtype=torch.float64)
     stacked = {k: v.requires_grad_() for k, v in _stacked(params).items()}
-    layers = net.layer_features(stacked, x) if isinstance(net, DeepNet) else [net.features(stacked, x)]
-    outputs = (layers[-1] @ stacked[net.readout]) * net.output_scale
-    residual = centred_residual(outputs.detach(), y, torch.ones_like(y, dtype=outputs.dtype))
-    grads = torch.autograd.grad(outputs, layers, grad_outputs=residual)
+    layers, grads = metrics.layer_gradients(net, stacked, x, y, torch.ones(y.shape, dtype=torch.float64))
     return [F[0].detach().numpy() for F in layers], [G[0].numpy() for G in grads]
 
 

@@ -93,6 +93,14 @@ class Network:
         """Y_hat for R stacked runs: (R, n, M)."""
         raise NotImplementedError
 
+    def features(self, params: dict, x: PairInputs) -> torch.Tensor:
+        """The last hidden layer, (R, n, K): what the readout V reads."""
+        raise NotImplementedError
+
+    def layer_features(self, params: dict, x: PairInputs) -> list[torch.Tensor]:
+        """[F_1, ..., F_{L-1}], every hidden layer, each (R, n, K); one layer for a two-layer net."""
+        return [self.features(params, x)]
+
 
 class TwoLayer(Network):
     """Y_hat = beta sigma(X W) V (Eq. 1), evaluated by the blocked :func:`pair_readout`."""

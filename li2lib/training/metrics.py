@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ..model import DeepNet, Network
 from .batch import Split
 
-__all__ = ["METRICS", "EvalState", "gf_norm", "centred_residual", "layer_gf_norms", "metric_names", "evaluate"]
+__all__ = ["METRICS", "EvalState", "gf_norm", "centred_residual", "layer_gradients", "layer_gf_norms", "metric_names", "evaluate"]
 
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "gf_norm")
 """The standard metrics, logged for every run; weight norms follow them."""
@@ -72,19 +72,27 @@ def centred_residual(outputs: torch.Tensor, labels: torch.Tensor, weight: torch.
     return (R - R.sum(dim=1, keepdim=True) / count) * valid
 
 
-def layer_gf_norms(network: DeepNet, params: dict, split: Split) -> torch.Tensor:
-    """||G_{F_l}||_F for every hidden layer l = 1..L-1 of a deep net, (R, L-1).
+def layer_gradients(network: Network, params: dict, inputs, labels: torch.Tensor,
+                    weight: torch.Tensor) -> tuple[list[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """Every hidden layer F_l and its backpropagated gradient G_{F_l} = -dJ/dF_l, l = 1..L-1.
 
-    G_{F_l} = -dJ/dF_l for J = 1/2 ||P_1^perp (Y - Y_hat)||^2 of Eq. (1) on the training pairs:
-    the backpropagated gradient of Sec. 6 (Eq. 11 without its approximations), obtained by
-    one backward pass from dJ/dY_hat = -P_1^perp (Y - Y_hat). For the last hidden layer it is
-    :func:`gf_norm`.
+    J = 1/2 ||P_1^perp (Y - Y_hat)||^2 of Eq. (1) on the pairs ``inputs`` (padding rows, weight
+    0, left out): the gradient of Sec. 6 (Eq. 11 without its approximations), obtained by one
+    backward pass from dJ/dY_hat = -P_1^perp (Y - Y_hat). ``params`` must require gradients.
+    Returns (features, gradients), each (R, n, K) per layer.
     """
     with torch.enable_grad():
-        features = network.layer_features(params, split.inputs)
+        features = network.layer_features(params, inputs)
         outputs = (features[-1] @ params[network.readout]) * network.output_scale
-        residual = centred_residual(outputs.detach(), split.y, split.weight)
+        residual = centred_residual(outputs.detach(), labels, weight)
         grads = torch.autograd.grad(outputs, features, grad_outputs=residual)
+    return features, grads
+
+
+def layer_gf_norms(network: DeepNet, params: dict, split: Split) -> torch.Tensor:
+    """||G_{F_l}||_F for every hidden layer l = 1..L-1 of a deep net on the training pairs,
+    (R, L-1) (see :func:`layer_gradients`). For the last hidden layer it is :func:`gf_norm`."""
+    _, grads = layer_gradients(network, params, split.inputs, split.y, split.weight)
     return torch.stack([g.norm(dim=(1, 2)) for g in grads], dim=1)
 
 
