@@ -10,12 +10,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from . import plots
-from .sweeps import load_sweep, stored_folder
+from .sweeps import DEPTH_NETS, load_sweep, stored_folder
+from .training import first_epoch
 from .widgets import Explorer, Knob
 
 __all__ = ["depth_explorer", "law_explorer"]
 
-_DEPTH_NETS = {2: dict(layers=2, residual=False), 3: dict(layers=3, residual="inner"), 4: dict(layers=4, residual="inner")}
+# the nets of Figs. 9 and 17: two layers, then 3 and 4 with the author's residual blocks
+_DEPTH_NETS = {net["layers"]: {"residual": False, **net} for net in DEPTH_NETS[:3]}
 _V_INIT = {"regular": 1.0, "zero": 0.0}
 
 
@@ -79,9 +81,9 @@ def law_explorer(weight_decay: float = 2e-4, lr: float = 3e-3, train_fraction: f
             ax.plot(h["epoch"], h["train_acc"], "--", color="C0", label="train")
             ax.plot(h["epoch"], h["test_acc"], color="C1", label="test")
             for metric, level, color in (("train_acc", 0.99, "C0"), ("test_acc", 0.95, "C1")):
-                hit = h[metric] >= level
-                if hit.any():
-                    plots.mark_epoch(ax, int(h["epoch"][hit.argmax()]), color=color)
+                epoch = first_epoch(h, metric, level)
+                if epoch is not None:
+                    plots.mark_epoch(ax, epoch, color=color)
             ax.set_xscale("symlog", linthresh=100)
             ax.legend(loc="center right", fontsize=9)
         ax.set_xlim(0, 5000)
