@@ -56,8 +56,7 @@ def _threads(args) -> int | None:
 
 
 def _sweep(args) -> None:
-    from .figures import run_named_sweep
-    from .sweeps import stored_folder
+    from .sweeps import run_named_sweep, stored_folder
 
     folder = args.folder or stored_folder(args.name)
     with _executor(args.executor, args.workers, args.scheduler) as executor:
@@ -96,9 +95,11 @@ def _list_figures() -> None:
     from .figures import FIGURES, SCALES, missing_sweeps
 
     for name, spec in FIGURES.items():
-        status = ", ".join(f"{scale}: {'pending ' + str(missing_sweeps(name, scale)) if missing_sweeps(name, scale) else ' + '.join(spec.sweeps[scale])}"
-                           for scale in SCALES)
-        print(f"{name} ({spec.paper}): {status}")
+        status = []
+        for scale in SCALES:
+            pending = missing_sweeps(name, scale)
+            status.append(f"{scale}: {'pending ' + str(pending) if pending else ' + '.join(spec.sweeps[scale])}")
+        print(f"{name} ({spec.paper}): {', '.join(status)}")
 
 
 def _executor_options(parser) -> None:
@@ -136,8 +137,7 @@ def main(argv=None) -> None:
         return bench_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "sweeps":
-        from .figures import runs_count
-        from .sweeps import SWEEPS
+        from .sweeps import SWEEPS, runs_count
 
         for name, spec in SWEEPS.items():
             print(f"{name}: {runs_count(name)} runs, base settings {spec['base']}")

@@ -24,8 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from .groups import as_group
-from .sweeps import SWEEPS, Sweep, load_sweep, run_key, run_sweep, stored_folder
+from .sweeps import SWEEPS, Sweep, load_named_sweep, run_named_sweep, stored_folder
 
 __all__ = ["SCALES", "FigureSpec", "FIGURES", "missing_sweeps", "sweep_folder", "run_named_sweep",
            "load_named_sweep", "run_figure", "load_figure", "draw_figure", "figure_verdict", "runs_count"]
@@ -71,6 +70,15 @@ def missing_sweeps(name: str, scale: str) -> list[str]:
     return [s for s in _check(name, scale).sweeps[scale] if s not in SWEEPS]
 
 
+def _defined(name: str, scale: str) -> FigureSpec:
+    """The figure's spec, after checking that ``SWEEPS`` defines every sweep it needs at ``scale``."""
+    spec = _check(name, scale)
+    pending = missing_sweeps(name, scale)
+    if pending:
+        raise ValueError(f"{spec.paper} is pending at {scale} scale: SWEEPS does not define {pending} yet")
+    return spec
+
+
 def sweep_folder(sweep: str, scale: str, folder: str | Path | None = None) -> Path:
     """Where a sweep's runs are saved: ``folder/sweep`` if a parent folder is given; else the
     package's stored data at cpu scale and ``./li2lib-runs/sweep`` at paper scale."""
@@ -79,57 +87,16 @@ def sweep_folder(sweep: str, scale: str, folder: str | Path | None = None) -> Pa
     return stored_folder(sweep) if scale == "cpu" else PAPER_RUNS / sweep
 
 
-def _spec_keys(sweep: str) -> list[tuple]:
-    spec = SWEEPS[sweep]
-    groups = spec.get("groups") or [spec["group"]]
-    return [(as_group(g), spec["base"], spec["runs"]) for g in groups]
-
-
-def runs_count(sweep: str) -> int:
-    """How many runs the named sweep has, over all its groups."""
-    return sum(len(runs) for _, _, runs in _spec_keys(sweep))
-
-
-def run_named_sweep(sweep: str, folder: Path, *, executor=None, device: str | None = None, runs_per_task: int = 32,
-                    threads: int | None = None, progress: bool = True) -> Sweep:
-    """Train the runs of ``SWEEPS[sweep]`` that ``folder`` lacks, on each of its groups; return
-    all of its runs. ``device`` overrides every run's device (it is not part of a run's key)."""
-    if sweep not in SWEEPS:
-        raise ValueError(f"sweep must be one of {sorted(SWEEPS)}, got {sweep!r}")
-    out = Sweep()
-    for group, base, runs in _spec_keys(sweep):
-        base = {**base, "device": device} if device else base
-        out.extend(run_sweep(group, runs, folder, base=base, executor=executor, runs_per_task=runs_per_task,
-                             threads_per_task=threads, progress=progress))
-    return out
-
-
-def load_named_sweep(sweep: str, folder: Path) -> Sweep:
-    """The saved runs of ``SWEEPS[sweep]`` in ``folder`` (missing runs are left out)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist; make it with: li2lib sweep {sweep}")
-    keys = [run_key(group, {**base, **run}) for group, base, runs in _spec_keys(sweep) for run in runs]
-    present = [k for k in dict.fromkeys(keys) if (folder / f"{k}.npz").exists()]
-    return load_sweep(folder, present)
-
-
 def run_figure(name: str, scale: str = "cpu", *, folder: str | Path | None = None, **options) -> dict[str, Sweep]:
     """Train (or finish) every sweep of figure ``name`` at ``scale``; returns name -> Sweep.
-    ``options``: executor, device, runs_per_task, threads, progress (see :func:`run_named_sweep`)."""
-    spec = _check(name, scale)
-    pending = missing_sweeps(name, scale)
-    if pending:
-        raise ValueError(f"{spec.paper} is pending at {scale} scale: SWEEPS does not define {pending} yet")
+    ``options``: executor, device, runs_per_task, threads, progress (see :func:`li2lib.sweeps.run_named_sweep`)."""
+    spec = _defined(name, scale)
     return {s: run_named_sweep(s, sweep_folder(s, scale, folder), **options) for s in spec.sweeps[scale]}
 
 
 def load_figure(name: str, scale: str = "cpu", folder: str | Path | None = None) -> dict[str, Sweep]:
     """The saved runs of every sweep of figure ``name`` (no training); name -> Sweep."""
-    spec = _check(name, scale)
-    pending = missing_sweeps(name, scale)
-    if pending:
-        raise ValueError(f"{spec.paper} is pending at {scale} scale: SWEEPS does not define {pending} yet")
+    spec = _defined(name, scale)
     return {s: load_named_sweep(s, sweep_folder(s, scale, folder)) for s in spec.sweeps[scale]}
 
 

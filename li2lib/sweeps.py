@@ -63,6 +63,9 @@ __all__ = [
     "load_sweep",
     "stored_run",
     "stored_folder",
+    "run_named_sweep",
+    "load_named_sweep",
+    "runs_count",
     "summarize",
 ]
 
@@ -494,6 +497,42 @@ def stored_folder(name: str) -> Path:
     if name not in SWEEPS:
         raise ValueError(f"name must be one of {sorted(SWEEPS)}, got {name!r}")
     return Path(__file__).parent / "stored" / name
+
+
+def _spec_keys(sweep: str) -> list[tuple]:
+    spec = SWEEPS[sweep]
+    groups = spec.get("groups") or [spec["group"]]
+    return [(as_group(g), spec["base"], spec["runs"]) for g in groups]
+
+
+def runs_count(sweep: str) -> int:
+    """How many runs the named sweep has, over all its groups."""
+    return sum(len(runs) for _, _, runs in _spec_keys(sweep))
+
+
+def run_named_sweep(sweep: str, folder: str | Path, *, executor=None, device: str | None = None,
+                    runs_per_task: int = 32, threads: int | None = None, progress: bool = True) -> Sweep:
+    """Train the runs of ``SWEEPS[sweep]`` that ``folder`` lacks, on each of its groups; return
+    all of its runs (what ``li2lib sweep NAME`` does). ``device`` overrides every run's device
+    (it is not part of a run's key)."""
+    if sweep not in SWEEPS:
+        raise ValueError(f"sweep must be one of {sorted(SWEEPS)}, got {sweep!r}")
+    out = Sweep()
+    for group, base, runs in _spec_keys(sweep):
+        base = {**base, "device": device} if device else base
+        out.extend(run_sweep(group, runs, folder, base=base, executor=executor, runs_per_task=runs_per_task,
+                             threads_per_task=threads, progress=progress))
+    return out
+
+
+def load_named_sweep(sweep: str, folder: str | Path) -> Sweep:
+    """The saved runs of ``SWEEPS[sweep]`` in ``folder`` (missing runs are left out)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} does not exist; make it with: li2lib sweep {sweep}")
+    keys = [run_key(group, {**base, **run}) for group, base, runs in _spec_keys(sweep) for run in runs]
+    present = [k for k in dict.fromkeys(keys) if (folder / f"{k}.npz").exists()]
+    return load_sweep(folder, present)
 
 
 def stored_run(name: str, folder: str | Path | None = None, *, group: Group | int | None = None, **run) -> RunRecord:
