@@ -106,12 +106,18 @@ def signal_alignment(params: dict, config, group: Group, idx) -> np.ndarray:
     return np.array(out)
 
 
-def _class_means(F: np.ndarray, group: Group) -> np.ndarray:
-    """g(h) = mean of f(a, b) over the M pairs with a b = h, for every column: (M, K)."""
+def _table_layer(F, group: Group) -> np.ndarray:
+    """F as a float64 (M^2, K) array: one hidden layer on the whole table, row a * M + b the pair (a, b)."""
     F = np.asarray(F, dtype=np.float64)
     M = group.order
     if F.ndim != 2 or F.shape[0] != M * M:
         raise ValueError(f"F must be (M^2, K) = ({M * M}, K) for {group.name}, got shape {F.shape}")
+    return F
+
+
+def _class_means(F: np.ndarray, group: Group) -> np.ndarray:
+    """g(h) = mean of f(a, b) over the M pairs with a b = h, for every column: (M, K)."""
+    F, M = _table_layer(F, group), group.order
     labels = group.table.ravel()
     sums = np.zeros((M, F.shape[1]))
     np.add.at(sums, labels, F)
@@ -166,10 +172,7 @@ def probe_accuracy(F: np.ndarray, group: Group, fit, score, ridge: float = 1e-3)
     ||V||^2 (tildes: centred over the ``fit`` rows, as in Eq. (1)), scored on the ``score`` rows
     by the argmax of F V. ``F`` is (M^2, K), row a * M + b the pair (a, b); ``ridge`` is relative
     to the mean squared norm of the rows of F~_fit (so it does not depend on the layer's scale)."""
-    F = np.asarray(F, dtype=np.float64)
-    M = group.order
-    if F.ndim != 2 or F.shape[0] != M * M:
-        raise ValueError(f"F must be (M^2, K) = ({M * M}, K) for {group.name}, got shape {F.shape}")
+    F, M = _table_layer(F, group), group.order
     if not ridge > 0:
         raise ValueError(f"ridge must be > 0, got {ridge!r}")
     fit, score = np.asarray(fit), np.asarray(score)
