@@ -52,15 +52,19 @@ class Group:
     """
 
     def __init__(self, table: np.ndarray, name: str, labels: list[str] | None = None):
+        self._set_table(table, name, labels)
+        self.identity = int(np.flatnonzero((self.table == np.arange(self.order)).all(axis=1))[0])
+        inverse = np.argmax(self.table == self.identity, axis=1)
+        self.inverse = inverse.astype(np.int64)
+        self.inverse.setflags(write=False)
+
+    def _set_table(self, table, name: str, labels) -> None:
+        """The table (read-only int64), name, order and labels: what every table on M elements has."""
         self.table = np.ascontiguousarray(table, dtype=np.int64)
         self.table.setflags(write=False)
         self.name = name
         self.order = int(self.table.shape[0])
         self.labels = list(labels) if labels is not None else [str(i) for i in range(self.order)]
-        self.identity = int(np.flatnonzero((self.table == np.arange(self.order)).all(axis=1))[0])
-        inverse = np.argmax(self.table == self.identity, axis=1)
-        self.inverse = inverse.astype(np.int64)
-        self.inverse.setflags(write=False)
         self._irreps = None
 
     def irreps(self):

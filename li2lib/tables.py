@@ -36,14 +36,9 @@ class Table(Group):
             raise ValueError(f"table must be a square M x M array, got shape {table.shape}")
         if not np.issubdtype(table.dtype, np.integer) or table.min() < 0 or table.max() >= table.shape[0]:
             raise ValueError(f"table entries must be integers in [0, {table.shape[0] - 1}]")
-        self.table = np.ascontiguousarray(table, dtype=np.int64)
-        self.table.setflags(write=False)
-        self.name = name
-        self.order = int(self.table.shape[0])
-        self.labels = list(labels) if labels is not None else [str(i) for i in range(self.order)]
+        self._set_table(table, name, labels)
         self.identity = None
         self.inverse = None
-        self._irreps = None
 
     def irreps(self):
         raise ValueError(f"{self.name} is not a group: it has no irreducible representations")
