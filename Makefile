@@ -25,14 +25,34 @@ JOBS ?= 2
 NOTEBOOK_THREADS ?= 1
 BOOK_FROM_OUTPUTS = LI2_EXECUTED=$(CACHE) $(BIN)/jupyter-book build --all
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Every package at the version CI passed with (constraints.txt); `make ... CONSTRAINTS=` resolves
+# freshly instead (another Python or platform).
+CONSTRAINTS ?= constraints.txt
+PIP_CONSTRAINTS := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
+# MKL (torch's matrix products on x86) picks its code path by processor: an Intel processor with
+# AVX-512 and an AMD one round differently, and a trained network amplifies the difference.
+# Pinning the AVX2 branch makes runs agree across x86 machines (li2lib sets the same default).
+export MKL_CBWR ?= AVX2
+# make test-seeds: every chapter again with LI2_SEED_OFFSET=k for each k here, on 2 threads.
+SEED_OFFSETS ?= 1 2
+SEED_THREADS ?= 2
 
-.PHONY: book test unit chapters build-check browser-check sync bench vendor jupyter wheel clean
+.PHONY: book test test-seeds unit chapters build-check browser-check sync bench vendor jupyter wheel clean constraints
 
-$(BIN)/.installed: requirements.txt pyproject.toml
+$(BIN)/.installed: requirements.txt pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	$(BIN)/python -m pip install --quiet -r requirements.txt $(PIP_CONSTRAINTS) -e .
 	touch $@
+
+# After changing requirements.txt: resolve it freshly in a scratch environment and write every
+# resulting version into constraints.txt.
+constraints:
+	rm -rf $(BUILD)/resolve && $(PYTHON) -m venv $(BUILD)/resolve
+	$(BUILD)/resolve/bin/python -m pip install --quiet --upgrade pip
+	$(BUILD)/resolve/bin/python -m pip install --quiet -r requirements.txt
+	{ sed -n '1,/^[^#]/{/^#/p}' constraints.txt; $(BUILD)/resolve/bin/python -m pip freeze | sed 's/+cpu$$//'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf $(BUILD)/resolve
 
 # Only what a reader needs to run the chapters in JupyterLab (no book or test toolchain).
 $(BIN)/.jupyter: requirements-jupyter.txt requirements.txt pyproject.toml
@@ -101,6 +121,18 @@ browser-check: $(BIN)/.installed
 	$(BIN)/python book_ext/check_pages.py $(BUILD)/html $(if $(CI),--require)
 
 test: unit chapters build-check browser-check
+
+# Every chapter, alone from an empty folder as in `make chapters`, once for each seed offset
+# (LI2_SEED_OFFSET, see li2lib.seeding): each claim must hold on other seeds too. Runs every
+# chapter even when one fails, then lists the failures.
+test-seeds: $(COLAB)/.installed
+	@start=$$(date +%s); failed=""; \
+	for k in $(SEED_OFFSETS); do for nb in $(NOTEBOOKS); do \
+	  LI2_SEED_OFFSET=$$k OMP_NUM_THREADS=$(SEED_THREADS) $(COLAB)/bin/python book_ext/run_chapters.py \
+	    execute $$nb $(BUILD)/seeds-$$k/$$(basename $$nb) || failed="$$failed $$(basename $$nb)@k=$$k"; \
+	done; done; \
+	echo "test-seeds: offsets $(SEED_OFFSETS), $$(( $$(date +%s) - start )) s"; \
+	if [ -n "$$failed" ]; then echo "test-seeds FAILED:$$failed"; exit 1; fi
 
 # After editing a chapter's .md (or the repository in _config.yml): write the install cell and
 # refresh each chapter's paired .ipynb (outputs are not committed).

@@ -15,6 +15,7 @@ Modules, one per concept (each is reachable as ``li2lib.<name>`` after ``import 
 - ``li2lib.memorization``: Theorem 5's memorisation maxima.
 - ``li2lib.interaction``, ``li2lib.modulation``: Stage III (Theorems 6 and 7), exactly and on runs.
 - ``li2lib.muon_theory``: Lemma 2 and Theorem 8 (Muon).
+- ``li2lib.seeding``: every seed shifted by ``LI2_SEED_OFFSET``, to check claims on other seeds.
 - ``li2lib.sweeps``: grids of runs saved atomically and resumable, on any executor; the book's stored sweeps.
 - ``li2lib.plots`` and ``li2lib.widgets``: figures and live controls used by the book.
 - ``li2lib.bench``: speed of training against plain PyTorch (``li2lib bench``).
@@ -22,9 +23,16 @@ Modules, one per concept (each is reachable as ``li2lib.<name>`` after ``import 
 """
 
 import importlib
+import os
 import pkgutil
 
-from . import data, groups, training
+# MKL, which does torch's matrix products on x86, picks its code path by processor, and an Intel
+# processor with AVX-512 rounds differently from an AMD one; grokking amplifies that into a
+# different run. Its AVX2 branch gives the same bits on every x86 processor with AVX2 (read at
+# MKL's first call, so this works even after ``import torch``). Set MKL_CBWR yourself to choose.
+os.environ.setdefault("MKL_CBWR", "AVX2")
+
+from . import data, groups, training  # noqa: E402
 from .groups import Group, alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
 from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train, train_many
 

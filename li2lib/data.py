@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .groups import Group
+from .seeding import offset_seed
 
 __all__ = [
     "pairs",
@@ -87,8 +88,15 @@ def split_indices(
 
     Give exactly one of ``train_fraction`` or ``train_size`` (see :func:`train_count`).
     Returns sorted ``(train_idx, test_idx)``; they are disjoint and together cover every sample.
+    The seed used is ``seed + LI2_SEED_OFFSET`` (:mod:`li2lib.seeding`), as in training.
     """
     n_train = train_count(num_samples, train_fraction=train_fraction, train_size=train_size)
+    return seeded_split(num_samples, n_train, offset_seed(seed))
+
+
+def seeded_split(num_samples: int, n_train: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The split of :func:`split_indices` for a seed used as it is (any offset already added):
+    the first ``n_train`` entries of a seeded permutation, and the rest, each sorted."""
     order = np.random.default_rng(seed).permutation(num_samples)
     return np.sort(order[:n_train]), np.sort(order[n_train:])
 

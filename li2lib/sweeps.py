@@ -49,9 +49,11 @@ from tqdm.auto import tqdm
 
 from .groups import Group, as_group
 from .io import atomic_savez, remove_stale_temporaries
+from .seeding import offset_seed
 from .tables import random_latin_square, random_table
-from .training import PER_RUN, TrainConfig, TrainResult, first_epoch, train_many
+from .training import PER_RUN, TrainConfig, TrainResult, first_epoch
 from .training.config import KEY_NEUTRAL, make_configs
+from .training.engine import train_configs
 
 __all__ = [
     "SWEEPS",
@@ -248,7 +250,7 @@ def load_sweep(folder: str | Path, keys: list[str] | None = None) -> Sweep:
 
 def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], threads: int | None = None,
                 progress: bool = False) -> list[str]:
-    """One task of a sweep: train ``configs`` (which can share a batch) with train_many and
+    """One task of a sweep: train ``configs`` (which can share a batch) with train_configs and
     save each run to its path as soon as it finishes. Runs in a worker process. Runs already
     saved are skipped, so an executor may retry a task (e.g. after losing a worker) safely."""
     todo = [i for i, path in enumerate(paths) if not Path(path).exists()]
@@ -257,9 +259,7 @@ def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], thre
     configs, saved, paths = [configs[i] for i in todo], paths, [paths[i] for i in todo]
     if threads:
         torch.set_num_threads(threads)
-    shared = configs[0].shared()
-    runs = [{k: getattr(c, k) for k in PER_RUN} for c in configs]
-    train_many(group, runs, progress=progress, callback=lambda i, result: save_run(paths[i], result), **shared)
+    train_configs(group, configs, progress=progress, callback=lambda i, result: save_run(paths[i], result))
     return saved
 
 
@@ -303,6 +303,8 @@ def run_sweep(
         if not isinstance(run, dict):
             raise ValueError(f"runs[{i}] must be a dict of settings, got {run!r}")
         configs.append(_config({**base, **run}, f"runs[{i}]: ", pairs=group.order**2))
+    # the seeds actually used (LI2_SEED_OFFSET), so each key and saved run names its real seed
+    configs = [dataclasses.replace(c, seed=offset_seed(c.seed)) for c in configs]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder)

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import plots
+from . import plots, seeding
 from .data import split_indices
 from .groups import alternating, cyclic, dihedral, product, symmetric
 from .training import train
@@ -537,7 +537,7 @@ def stage1_explorer(M: int = 23, train_fraction: float = 0.4, seed: int = 0):
     ]
 
     def figure(log10_eta, beta, log10_alpha, K):
-        rng = np.random.default_rng(seed)
+        rng = seeding.rng(seed)
         W = rng.standard_normal((2 * M, K))
         F = (W[a] + W[M + b]) ** 2
         F /= np.linalg.norm(F - F.mean(axis=0), 2)  # time unit: sigma_max(F~) = 1
@@ -594,7 +594,7 @@ def ascent_explorer(group: str = "Z_23", seed: int = 0):
         g = ASCENT_GROUPS[group]()
         X, y = full_dataset(g)
         Yt = centered_targets(y, g.order)
-        w0 = np.random.default_rng(seed).standard_normal(2 * g.order)
+        w0 = seeding.rng(seed).standard_normal(2 * g.order)
         result = ascend(X, Yt, w0, steps=2000, record_every=1, keep_trajectory=True)
         spectra = irrep_spectrum(result.trajectory[:, :, 0].T, g)  # (2, R, T)
         real = g.real_irreps()
@@ -634,7 +634,7 @@ def reconstruction_explorer(M: int = 11, per_frequency: int = 4, seed: int = 0):
     def figure(M, per_frequency, seed=seed):
         X, y = full_dataset(cyclic(M))
         Yt = centered_targets(y, M)
-        rng = np.random.default_rng(seed)
+        rng = seeding.rng(seed)
         ks = np.repeat(np.arange(1, M // 2 + 1), per_frequency)
         W = fourier_nodes(M, ks, rng.uniform(0, 2 * np.pi, len(ks)), rng.uniform(0, 2 * np.pi, len(ks)))
         F = (X @ W) ** 2
@@ -695,7 +695,7 @@ def modulation_explorer(case: str = "Z_23, learned 1-8", starts: int = 30, seed:
         g = groups[name]()
         X, y = full_dataset(g)
         Yt = centered_targets(y, g.order) @ missing_irrep_projector(g, list(learned))
-        W0 = np.random.default_rng(seed).standard_normal((2 * g.order, starts))
+        W0 = seeding.rng(seed).standard_normal((2 * g.order, starts))
         climb = ascend(X.astype(np.float64), Yt, W0, steps=3000)
         index = dominant_irrep(irrep_spectrum(climb.W, g))[0][0]
         real = g.real_irreps()

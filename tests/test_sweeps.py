@@ -56,7 +56,7 @@ def test_sweep_saves_resumes_and_loads(tmp_path, monkeypatch):
     assert [r.settings["seed"] for r in first] == [0, 1, 0, 0, 2]
     assert [r.settings["hidden"] for r in first] == [16, 16, 16, 8, 16]
 
-    monkeypatch.setattr(sweeps, "train_many", lambda *a, **k: pytest.fail("a finished run was trained again"))
+    monkeypatch.setattr(sweeps, "train_configs", lambda *a, **k: pytest.fail("a finished run was trained again"))
     again = run_sweep(7, RUNS, tmp_path, base=BASE, progress=False)
     histories_equal(first, again)
     assert len(load_sweep(tmp_path)) == 5

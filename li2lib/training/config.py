@@ -124,8 +124,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not _is_int(value) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if not _is_int(self.seed):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        if not _is_int(self.seed) or self.seed < 0:
+            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
         if not _is_int(self.layers) or self.layers < 2:
             raise ValueError(f"layers must be an integer >= 2, got {self.layers!r}")
         check_residual(self.residual)

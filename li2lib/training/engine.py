@@ -31,9 +31,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..data import split_indices
+from ..data import seeded_split, train_count
 from ..groups import Group, as_group
 from ..model import Workspace
+from ..seeding import offset_seed
 from .batch import Split
 from .config import COMPLEX_DTYPES, DTYPES, TrainConfig, make_configs, resolve_device
 from .losses import SAMPLE_LOSSES
@@ -130,7 +131,9 @@ class _Batch:
         m = group.order
         dtype = DTYPES[c.dtype]
         self.net = c.network(m)
-        self.splits = [split or split_indices(m * m, train_fraction=k.train_fraction, train_size=k.train_size, seed=k.seed)
+        # every seed here is already offset (train_many applies LI2_SEED_OFFSET once)
+        self.splits = [split or seeded_split(m * m, train_count(m * m, train_fraction=k.train_fraction,
+                                                                train_size=k.train_size), k.seed)
                        for k, split in zip(configs, splits)]
         inits = [{n: torch.as_tensor(v) for n, v in given.items()} if given is not None else
                  self.net.init(torch.Generator().manual_seed(k.seed), k.init_scale_w, k.init_scale_v)
@@ -316,10 +319,23 @@ def train_many(
     (train_idx, test_idx) of row indices of the M^2 table (the run's ``train_size`` becomes
     len(train_idx)); None entries keep the seeded defaults.
 
-    Every setting is checked before any work; bad values raise ValueError naming them.
+    Every seed is offset by ``LI2_SEED_OFFSET`` (:mod:`li2lib.seeding`): each result's config
+    holds the seed actually used. Every setting is checked before any work; bad values raise
+    ValueError naming them.
     """
     group = as_group(group)
     configs = make_configs(runs, shared, pairs=group.order**2)
+    configs = [dataclasses.replace(c, seed=offset_seed(c.seed)) for c in configs]
+    return train_configs(group, configs, progress=progress, metrics=metrics, stop_when=stop_when,
+                         runs_per_batch=runs_per_batch, sync_every=sync_every, callback=callback,
+                         initial=initial, splits=splits)
+
+
+def train_configs(group: Group, configs: list[TrainConfig], *, progress: bool = True, metrics: dict | None = None,
+                  stop_when=None, runs_per_batch: int | None = None, sync_every: int | None = None, callback=None,
+                  initial: list | None = None, splits: list | None = None) -> list[TrainResult]:
+    """:func:`train_many` for validated configs whose seeds are used as they are (no offset is
+    added: a sweep offsets its configs once, before computing their keys)."""
     splits = _check_splits(splits, len(configs), group.order**2)
     configs = [c if split is None else dataclasses.replace(c, train_fraction=None, train_size=len(split[0]))
                for c, split in zip(configs, splits)]
