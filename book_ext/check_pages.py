@@ -76,11 +76,13 @@ const isThemeControl = el => el.closest('.copybtn, .toggle-button, .headerlink, 
   + '.bd-search, form.bd-search, #search-results, .btn, .theme-switch-button, .search-button');
 for (const el of main.querySelectorAll('input, select, textarea, button')) {
   if (isThemeControl(el)) continue;
-  const player = el.closest('[data-li2-player]');
+  const player = el.closest('[data-li2-player], .li2-lab');
   out.controls.push({tag: el.tagName, player: player ? player.id : null,
                      text: (el.getAttribute('aria-label') || el.textContent || el.name || '').trim()});
 }
 for (const p of main.querySelectorAll('[data-li2-player]')) out.players.push(p.id);
+out.labs = main.querySelectorAll('.li2-lab').length;
+out.labs_ready = main.querySelectorAll('.li2-lab.li2-lab-ready button[data-action="train"]').length;
 out.math_errors = main.querySelectorAll('mjx-merror, .MathJax_Error').length;
 // a formula still in its TeX source: MathJax never ran on the page (or skipped the formula)
 out.raw_math = Array.from(main.querySelectorAll('span.math, div.math'),
@@ -232,6 +234,13 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
         failures.append("ipywidgets views rendered in the static page (frozen controls)")
     elif scan["widget_views"]:
         notes.append(f"{scan['widget_views']} ipywidgets view(s) hidden (live in Jupyter only)")
+    if scan["labs"]:
+        if scan["labs_ready"] != scan["labs"]:
+            failures.append(f"{scan['labs'] - scan['labs_ready']} in-page lab(s) did not start (li2lab.js)")
+        else:
+            lab_failures, lab_notes = check_lab(driver)
+            failures += lab_failures
+            notes += lab_notes
     for c in scan["controls"]:
         if c["player"] is None:
             failures.append(f"control outside a frame player, cannot respond: {c['tag']} {c['text']!r}")
@@ -274,6 +283,133 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
         notes.append(f"{scan['wide_outputs']} printed output(s) wider than the column (they scroll sideways)")
     if scan["players"]:
         notes.append(f"{len(scan['players'])} frame player(s) checked")
+    return failures, notes
+
+
+# ---- the in-page lab (book_ext/static/li2lab.js) -------------------------------------------
+LAB_CHECKED = {"agreement": False}
+
+
+def lab_cases() -> list[dict]:
+    """The same runs in li2lib and for the lab: initial weights and split drawn here, trained by
+    ``li2lib.train`` from them. float64 runs must agree to rounding; the default float32 run to
+    float32 rounding, grown over 150 Adam steps."""
+    import numpy as np
+    import torch
+
+    import li2lib
+    from li2lib.data import split_indices
+
+    cases = []
+    for M, K, activation, dtype, rtol in ((23, 64, "square", "float64", 1e-9), (19, 48, "relu", "float64", 1e-9),
+                                          (23, 256, "square", "float32", 1e-3)):
+        rng = np.random.default_rng(M * K)
+        W0 = rng.uniform(-1, 1, (2 * M, K)) / np.sqrt(2 * M)
+        V0 = rng.uniform(-1, 1, (K, M)) / np.sqrt(K)
+        train_idx, test_idx = split_indices(M * M, train_fraction=0.5, seed=M)
+        torch_dtype = getattr(torch, dtype)
+        settings = dict(hidden=K, activation=activation, lr=5e-3, weight_decay=2e-4, epochs=150, eval_every=10)
+        run = li2lib.train(M, initial={"W": torch.tensor(W0, dtype=torch_dtype), "V": torch.tensor(V0, dtype=torch_dtype)},
+                           split=(train_idx, test_idx), dtype=dtype, progress=False, **settings)
+        spec = dict(order=M, hidden=K, activation=activation, lr=5e-3, weightDecay=2e-4, epochs=150, evalEvery=10,
+                    W=W0.ravel().tolist(), V=V0.ravel().tolist(), trainIdx=train_idx.tolist(), testIdx=test_idx.tolist())
+        cases.append({"name": f"Z_{M} K={K} {activation} {dtype}", "spec": spec, "rtol": rtol,
+                      "samples": (len(train_idx), len(test_idx)),
+                      "history": {k: np.asarray(v, dtype=float).tolist() for k, v in run.history.items()}})
+    return cases
+
+
+def _lab_agreement(driver) -> list[str]:
+    """Li2Lab.train against li2lib.train on the cases of :func:`lab_cases`."""
+    failures = []
+    for case in lab_cases():
+        got = driver.execute_script("return Li2Lab.train(arguments[0]).history", case["spec"])
+        want = case["history"]
+        if got["epoch"] != want["epoch"]:
+            failures.append(f"lab vs li2lib, {case['name']}: logged epochs differ")
+            continue
+        for key, values in want.items():
+            if key.endswith("_acc"):  # a count of samples: equal up to one flipped argmax
+                n = case["samples"][key.startswith("test")]
+                worst = max(abs(a - b) for a, b in zip(values, got[key])) * n
+                if worst > (0.5 if case["rtol"] < 1e-6 else 1.5):
+                    failures.append(f"lab vs li2lib, {case['name']}: {key} differs by {worst:.0f} sample(s)")
+            else:
+                worst = max(abs(a - b) / max(abs(a), 1e-12) for a, b in zip(values, got[key]))
+                if worst > case["rtol"]:
+                    failures.append(f"lab vs li2lib, {case['name']}: {key} differs by {worst:.1e} (relative; "
+                                    f"allowed {case['rtol']:.0e})")
+    return failures
+
+
+RUN_LAB_JS = r"""
+const [index, settings, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const lab = document.querySelectorAll('.li2-lab')[index];
+for (const [key, value] of Object.entries(settings)) {
+  const select = lab.querySelector(`select[data-knob="${key}"]`);
+  const at = Array.from(select.options).findIndex(o => o.textContent === String(value));
+  if (at < 0) { done({error: `no option ${value} for ${key}`}); return; }
+  select.selectedIndex = at;
+}
+lab.querySelector('button[data-action="train"]').click();
+const began = Date.now();
+const poll = () => {
+  const state = lab.getAttribute('data-state');
+  if (state === 'done' || state === 'error') {
+    done({state, history: JSON.parse(lab.getAttribute('data-history') || 'null'),
+          rate: Number(lab.getAttribute('data-epochs-per-second')), status: lab.querySelector('.li2-lab-status').textContent});
+  } else if (Date.now() - began > 170000) done({error: 'the run did not finish in 170 s'});
+  else setTimeout(poll, 200);
+};
+setTimeout(poll, 200);
+"""
+
+SPEED_JS = r"""
+const [M, K] = arguments;
+const parts = Li2Lab.split(M, 0.5, 0), w = Li2Lab.initialWeights(M, K, 0);
+const spec = {order: M, hidden: K, activation: 'square', lr: 5e-3, weightDecay: 2e-4, epochs: 40, evalEvery: 10,
+              W: w.W, V: w.V, trainIdx: parts.train, testIdx: parts.test};
+const t = performance.now();
+Li2Lab.train(spec);
+return 40 / ((performance.now() - t) / 1000);
+"""
+
+
+def check_lab(driver) -> tuple[list[str], list[str]]:
+    """The first page with a lab: agreement with li2lib, speed, and that the default run groks
+    while the same run without weight decay memorises. Every lab: a short run ends with its
+    history in ``data-history``."""
+    failures, notes = [], []
+    driver.set_script_timeout(180)
+    if not LAB_CHECKED["agreement"]:
+        LAB_CHECKED["agreement"] = True
+        failures += _lab_agreement(driver)
+        speeds = [driver.execute_script(SPEED_JS, M, K) for M, K in ((23, 256), (31, 512))]
+        notes.append(f"lab agrees with li2lib.train; {speeds[0]:.0f} epochs/s at Z_23 K=256, "
+                     f"{speeds[1]:.0f} at Z_31 K=512")
+        grok = driver.execute_async_script(RUN_LAB_JS, 0, {})
+        memo = driver.execute_async_script(RUN_LAB_JS, 0, {"weightDecay": "0"})
+        for name, result, good in (("default run (weight decay 2e-4)", grok, lambda acc: acc >= 0.95),
+                                   ("the same run without weight decay", memo, lambda acc: acc <= 0.2)):
+            if "error" in result or result["state"] != "done":
+                failures.append(f"lab, {name}: {result.get('error') or result['status']}")
+                continue
+            h = result["history"]
+            if sorted(h) != sorted(["epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gf_norm",
+                                    "w_norm", "v_norm"]):
+                failures.append(f"lab, {name}: data-history keys {sorted(h)}")
+            elif h["train_acc"][-1] < 1.0 or not good(h["test_acc"][-1]):
+                failures.append(f"lab, {name}: final training accuracy {h['train_acc'][-1]:.3f}, "
+                                f"test accuracy {h['test_acc'][-1]:.3f}")
+        if "history" in grok and grok["history"]:
+            first = next((e for e, a in zip(grok["history"]["epoch"], grok["history"]["test_acc"]) if a >= 0.95), None)
+            notes.append(f"lab default run: test accuracy 0.95 at epoch {first}, {grok['rate']:.0f} epochs/s; "
+                         f"without weight decay: final test accuracy {memo.get('history', {}).get('test_acc', [float('nan')])[-1]:.3f}")
+    else:
+        for index in range(driver.execute_script("return document.querySelectorAll('.li2-lab').length")):
+            result = driver.execute_async_script(RUN_LAB_JS, index, {"epochs": "300"})
+            if "error" in result or not result["history"] or result["history"]["epoch"][-1] != 300:
+                failures.append(f"lab {index}: a 300-epoch run did not finish with its history")
     return failures, notes
 
 

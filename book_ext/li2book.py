@@ -68,6 +68,9 @@ def _check_nothing_was_executed(app, exception):
 def setup(app):
     app.connect("config-inited", _configure)
     app.add_css_file("li2book.css")
+    # the in-page lab: mounts itself on every element of class "li2-lab" (intro, chapter 1)
+    app.add_css_file("li2lab.css")
+    app.add_js_file("li2lab.js")
     # early: html-page-context stops at the first listener that returns a template name
     app.connect("html-page-context", _one_copy_of_each_script, priority=100)
     app.connect("build-finished", _check_nothing_was_executed)
