@@ -12,7 +12,7 @@ Opens each HTML page from disk in headless Chromium (Debian packages ``chromium`
   placeholder ("{number}", "None", "??");
 - a formula MathJax could not typeset, or one left as TeX source (MathJax not loaded);
 - a form control that does not respond: every control in a page must belong to a frame player
-  (``li2lib.widgets``), and moving it must change the picture (the play button must advance
+  (``li2lib.book.widgets``), and moving it must change the picture (the play button must advance
   it). A frozen ipywidgets control or a player whose control does nothing fails;
 - a wide output (printed table, code) that is cut off instead of scrolling;
 - a Colab or Binder launch button that does not open one of the repository's notebooks from
@@ -67,7 +67,7 @@ const out = {launch: Array.from(document.querySelectorAll('a[href*="colab.resear
              refs: [], controls: [], players: [], math_errors: 0, cut: [], no_alt: 0,
              unnumbered_figures: 0, widget_views: 0, wide_outputs: 0};
 for (const a of main.querySelectorAll('a.reference.internal, a.reference span, span.xref')) {
-  // an API name (code, e.g. the class li2lib.tables.Table) is not a numbered reference
+  // an API name (code, e.g. the class li2lib.groups.tables.Table) is not a numbered reference
   if (a.closest('code') || a.querySelector('code')) continue;
   out.refs.push(a.textContent);
 }

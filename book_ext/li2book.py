@@ -3,7 +3,7 @@
 - **Offline.** ``make vendor`` (part of ``make book``) downloads MathJax 3 from the npm registry
   into ``book_static/vendor``; when it is there, pages load it from the book instead of a CDN,
   so formulas render without internet access. The ipywidgets embedder is not loaded at all:
-  the book shows every explorer as a precomputed frame player (``li2lib.widgets``), and live
+  the book shows every explorer as a precomputed frame player (``li2lib.book.widgets``), and live
   widget views are left to Jupyter and Colab.
 - **Clean pages.** Inline scripts that two extensions add twice (``THEBE_JS_URL``, declared
   twice, is a console error) are written once; the theme gets an explicit default colour mode

@@ -5,12 +5,15 @@
 Every comparison times both contenders in interleaved rounds, so machine noise hits both
 alike, and reports the median and the ratio; ratios, not absolute times, are the result.
 
+The plain contender is :class:`~li2lib.training.reference.PlainLoop`, the reference loop the
+engine is tested against.
+
 1. **Step**: one full-batch training step of ``li2lib.train`` (gather first layer, blocked
-   evaluation, Adam) against :class:`PlainLoop`'s (``nn.Linear`` on a dense one-hot X,
-   autograd, ``torch.optim.Adam``) and a bare (n x K) @ (K x M) matmul: the achieved GFLOP/s.
+   evaluation, Adam) against PlainLoop's (``nn.Linear`` on a dense one-hot X, autograd,
+   ``torch.optim.Adam``) and a bare (n x K) @ (K x M) matmul: the achieved GFLOP/s.
 2. **Epoch**: a whole epoch of ``li2lib.train`` with the test set evaluated every epoch
-   (``eval_every=1``) against :class:`PlainLoop` doing the same, on 1 and 2 CPU threads, with
-   the FLOPs of both counted (their ratio is the speed-up that less arithmetic alone buys).
+   (``eval_every=1``) against PlainLoop doing the same, on 1 and 2 CPU threads, with the FLOPs
+   of both counted (their ratio is the speed-up that less arithmetic alone buys).
 3. **Many runs**: ``li2lib.train_many`` per run-epoch against sequential ``li2lib.train``
    (CPU: Z_23, K=256, 16 runs; GPU: Z_71 and Z_127, K=2048, 64 runs), and on a GPU an estimate
    of the paper's Fig. 5 grid from the measured cost.
@@ -23,89 +26,12 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .data import pairs, split_indices
 from .groups import cyclic
-from .model import ACTIVATIONS
 from .training import TrainConfig, resolve_device, train, train_many
+from .training.reference import PlainLoop
 
-__all__ = ["PlainLoop", "epoch_flops", "main"]
-
-
-class PlainLoop:
-    """The textbook implementation of the paper's experiment, as a reference for speed and
-    for correctness: ``nn.Linear`` layers without bias on a dense one-hot X, autograd, a
-    ``torch.optim`` optimizer, the centred MSE written out, the test set evaluated every epoch.
-
-    ``optimizer`` is "adam", "adamw", "sgd" (momentum 0.9) or "muon_torch"
-    (``torch.optim.Muon`` on the first layer, Adam on the readout). Weights start as li2lib's
-    do for the same seed (same draws, ``nn.Linear``'s (out, in) layout).
-    """
-
-    def __init__(self, group, *, hidden, train_fraction=None, train_size=None, lr=1e-3, weight_decay=2e-4, seed=0,
-                 optimizer="adam", activation="square", init_scale_v=1.0, dtype=torch.float32, device="cpu"):
-        M = self.order = group.order
-        tr, te = split_indices(M * M, train_fraction=train_fraction, train_size=train_size, seed=seed)
-
-        def tensors(idx):
-            a, b, y = (torch.as_tensor(v, device=device) for v in pairs(group, idx))
-            return torch.cat([F.one_hot(a, M), F.one_hot(b, M)], 1).to(dtype), y
-
-        (self.X, self.y), (self.X_test, self.y_test) = tensors(tr), tensors(te)
-        gen = torch.Generator().manual_seed(seed)
-        W = (torch.rand(2 * M, hidden, generator=gen) * 2 - 1) * (1 / np.sqrt(2 * M))
-        V = (torch.rand(hidden, M, generator=gen) * 2 - 1) * (init_scale_v / np.sqrt(hidden))
-        self.first = torch.nn.Linear(2 * M, hidden, bias=False).to(device, dtype)
-        self.readout = torch.nn.Linear(hidden, M, bias=False).to(device, dtype)
-        with torch.no_grad():
-            self.first.weight.copy_(W.T)
-            self.readout.weight.copy_(V.T)
-        self.sigma = ACTIVATIONS[activation]
-        both = [self.first.weight, self.readout.weight]
-        if optimizer == "muon_torch":
-            self.optimizers = [torch.optim.Muon([self.first.weight], lr=lr, weight_decay=weight_decay),
-                               torch.optim.Adam([self.readout.weight], lr=lr, weight_decay=weight_decay)]
-        elif optimizer == "sgd":
-            self.optimizers = [torch.optim.SGD(both, lr=lr, momentum=0.9, weight_decay=weight_decay)]
-        else:
-            cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[optimizer]
-            self.optimizers = [cls(both, lr=lr, weight_decay=weight_decay)]
-
-    @property
-    def W(self) -> torch.Tensor:
-        return self.first.weight.detach().T
-
-    @property
-    def V(self) -> torch.Tensor:
-        return self.readout.weight.detach().T
-
-    def loss_and_accuracy(self, X, y):
-        out = self.readout(self.sigma(self.first(X)))
-        target = F.one_hot(y, self.order).to(out.dtype) - 1.0 / self.order
-        loss = ((out - out.mean(1, keepdim=True)) - target).pow(2).sum(1).mean()
-        return loss, (out.argmax(1) == y).to(out.dtype).mean()
-
-    def step(self, loss=None):
-        """One full-batch optimizer step (from ``loss`` if already computed)."""
-        if loss is None:
-            loss, _ = self.loss_and_accuracy(self.X, self.y)
-        for opt in self.optimizers:
-            opt.zero_grad()
-        loss.backward()
-        for opt in self.optimizers:
-            opt.step()
-
-    def epoch(self, step: bool = True) -> list[float]:
-        """[train loss, test loss, train acc, test acc] of the current weights, then one step."""
-        with torch.set_grad_enabled(step):
-            loss, acc = self.loss_and_accuracy(self.X, self.y)
-        with torch.no_grad():
-            test_loss, test_acc = self.loss_and_accuracy(self.X_test, self.y_test)
-        row = torch.stack([loss.detach(), test_loss, acc, test_acc]).tolist()
-        if step:
-            self.step(loss)
-        return row
+__all__ = ["epoch_flops", "main"]
 
 
 def epoch_flops(M: int, K: int, n: int, n_test: int) -> tuple[float, float]:

@@ -9,11 +9,11 @@
     li2lib bench [bench options]       the speed benchmark (li2lib.bench)
 
 ``li2lib sweep`` re-makes, or finishes after an interruption, one of the book's named sweeps
-(:data:`li2lib.sweeps.SWEEPS`): ``--executor process`` spreads its tasks over local worker
+(:data:`li2lib.experiments.registry.SWEEPS`): ``--executor process`` spreads its tasks over local worker
 processes, ``--executor dask`` over a dask.distributed cluster (``--scheduler`` its address;
 without one a local cluster of ``--workers`` processes is started).
 
-``li2lib figure`` re-makes one of the paper's figures (:data:`li2lib.figures.FIGURES`): it
+``li2lib figure`` re-makes one of the paper's figures (:data:`li2lib.experiments.figures.FIGURES`): it
 trains the missing runs of the figure's sweeps at the chosen scale (resumable, on the same
 executors), draws the figure to ``--out`` (default ``NAME-SCALE.png``) and prints what the
 data shows. ``--no-train`` draws from the runs already saved.
@@ -56,7 +56,7 @@ def _threads(args) -> int | None:
 
 
 def _sweep(args) -> None:
-    from .sweeps import run_named_sweep, stored_folder
+    from .experiments.registry import run_named_sweep, stored_folder
 
     folder = args.folder or stored_folder(args.name)
     with _executor(args.executor, args.workers, args.scheduler) as executor:
@@ -70,7 +70,7 @@ def _figure(args) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .figures import FIGURES, draw_figure, figure_verdict, load_figure, missing_sweeps, run_figure
+    from .experiments.figures import FIGURES, draw_figure, figure_verdict, load_figure, missing_sweeps, run_figure
 
     spec = FIGURES[args.name]
     pending = missing_sweeps(args.name, args.scale)
@@ -92,7 +92,7 @@ def _figure(args) -> None:
 
 
 def _list_figures() -> None:
-    from .figures import FIGURES, SCALES, missing_sweeps
+    from .experiments.figures import FIGURES, SCALES, missing_sweeps
 
     for name, spec in FIGURES.items():
         status = []
@@ -137,7 +137,7 @@ def main(argv=None) -> None:
         return bench_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "sweeps":
-        from .sweeps import SWEEPS, runs_count
+        from .experiments.registry import SWEEPS, runs_count
 
         for name, spec in SWEEPS.items():
             print(f"{name}: {runs_count(name)} runs, base settings {spec['base']}")
@@ -145,12 +145,12 @@ def main(argv=None) -> None:
     if args.command == "figures":
         return _list_figures()
     if args.command == "figure":
-        from .figures import FIGURES
+        from .experiments.figures import FIGURES
 
         if args.name not in FIGURES:
             parser.error(f"NAME must be one of {sorted(FIGURES)}, got {args.name!r}")
     else:
-        from .sweeps import SWEEPS
+        from .experiments.registry import SWEEPS
 
         if args.name not in SWEEPS:
             parser.error(f"NAME must be one of {sorted(SWEEPS)}, got {args.name!r}")

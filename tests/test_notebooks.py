@@ -104,6 +104,6 @@ def test_reader_environment_pins_follow_requirements():
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.name)
 def test_setup_cell_applies_the_book_style(source):
     """One figure style for the book: the first cell after the install cell calls
-    li2lib.plots.use_book_style()."""
+    li2lib.book.plots.use_book_style()."""
     code = [c for c in jupytext.read(source).cells if c.cell_type == "code"]
     assert len(code) >= 2 and "use_book_style()" in code[1].source, f"{source.name}: no use_book_style() in its setup cell"

@@ -6,7 +6,7 @@ import pytest
 import li2lib
 from li2lib import seeding
 from li2lib.data import split_indices
-from li2lib.sweeps import load_sweep, run_sweep
+from li2lib.experiments.sweeps import load_sweep, run_sweep
 
 SMALL = dict(hidden=16, train_fraction=0.5, epochs=12, eval_every=4, lr=1e-2, progress=False)
 

@@ -1,16 +1,14 @@
 """The paper's networks on one-hot pairs (Sec. 2, Eq. 1; deeper nets of Sec. 6).
 
-- ``activations``: sigma and its derivative (x^2, x + x^2, ReLU, SiLU, linear).
-- ``pairs``: the first layer X W as a row gather, for one run or R runs stacked, and the
-  blocked evaluation of sigma(X W) V the training engine uses.
-- ``nets``: :class:`TwoLayer` and :class:`DeepNet` as functions of stacked parameters (what
-  the engine trains; real or complex weights, three kinds of hidden-to-hidden layers), and
-  :class:`TwoLayerNet`, the two-layer net as a ``torch.nn.Module``.
+Its files, one part each, are listed in the module map of :mod:`li2lib`.
 """
 
+from .._lazy import submodules
 from .activations import ACTIVATIONS, DERIVATIVES
 from .nets import HOLOMORPHIC, RESIDUALS, DeepNet, Network, TwoLayer, TwoLayerNet, check_residual, make_network
 from .pairs import PairInputs, Workspace, block_size, dense_preactivation, pair_preactivation, pair_readout
+
+SUBMODULES, __getattr__, __dir__ = submodules(globals())
 
 __all__ = [
     "ACTIVATIONS",

@@ -30,7 +30,7 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 KEY_NEUTRAL = {"complex_weights": False, "imag_init": 0.0, "ridge": None}
 """Settings added after li2lib 0.2.0, with the values that reproduce the runs made before they
 existed: a run that leaves them at these values keeps the sweep key it had
-(:func:`li2lib.sweeps.run_key`), so stored results stay valid as settings are added."""
+(:func:`li2lib.experiments.sweeps.run_key`), so stored results stay valid as settings are added."""
 
 COMPLEX_DTYPES = {"float32": torch.complex64, "float64": torch.complex128}
 """The weights' dtype with ``complex_weights=True``, by the ``dtype`` setting."""

@@ -1,0 +1,347 @@
+"""Grids of training runs, saved as they finish, resumable, on one machine or a cluster.
+
+:func:`run_sweep` trains every run of a list that has no file in the sweep's folder yet and
+saves each one, the moment it finishes, to ``folder/<key>.npz`` (atomically: a killed sweep
+leaves no partial file). Run it again after an interruption and it trains only what is
+missing. The key (:func:`run_key`) is a digest of everything that defines the run: the full
+effective settings, the group (name and table) and the library's major version; so two runs
+with the same key are the same experiment, and two groups can share a folder.
+
+Runs that differ only in per-run settings (seed, fraction, lr, weight decay, init scales) are
+trained together by :func:`li2lib.train_many`; a *task* is a batch of up to ``runs_per_task``
+such runs. Tasks go to any executor with ``submit(fn, *args) -> future``:
+
+- none (the default): in this process, one after the other;
+- ``concurrent.futures.ProcessPoolExecutor(max_workers=N, mp_context=get_context("spawn"))``;
+- a ``dask.distributed.Client`` (``pip install li2lib[cluster]``), local or on a cluster;
+- ``submitit.AutoExecutor(folder=...)`` for Slurm;
+- Ray: any object whose ``submit`` returns something with ``done()`` and ``result()`` works,
+  so a two-line adapter does it (an ObjectRef's ``future()`` is a concurrent.futures.Future)::
+
+      class RayExecutor:
+          def submit(self, fn, *args):
+              return ray.remote(fn).remote(*args).future()
+
+Workers write the files themselves, so the folder must be visible to all of them (a shared
+file system on a cluster). A worker that dies loses only the runs it had not finished.
+
+:func:`load_sweep` reads a folder back as a :class:`Sweep`: one record per run (settings,
+summary, provenance, history) and a :meth:`Sweep.table` of settings and summary metrics.
+
+The sweeps behind the book's stored data are named in :mod:`li2lib.experiments.registry`;
+re-make or finish one with ``li2lib sweep NAME``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import platform
+import time
+import typing
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..groups import Group, as_group
+from ..io import atomic_savez, remove_stale_temporaries
+from ..seeding import offset_seed
+from ..training import PER_RUN, TrainConfig, TrainResult, first_epoch
+from ..training.config import KEY_NEUTRAL, make_configs
+from ..training.engine import train_configs
+
+__all__ = [
+    "RunRecord",
+    "Sweep",
+    "run_key",
+    "run_sweep",
+    "load_sweep",
+    "summarize",
+    "save_run",
+    "load_run",
+]
+
+GROK_THRESHOLD = 0.95
+"""The test accuracy whose first epoch the summary reports as ``grok_epoch``."""
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _major_version() -> str:
+    return _version().split(".")[0]
+
+
+def _config(settings: dict | TrainConfig, where: str = "", pairs: int | None = None) -> TrainConfig:
+    if isinstance(settings, TrainConfig):
+        return settings
+    try:
+        return make_configs([{}], settings, pairs)[0]
+    except ValueError as err:
+        raise ValueError(f"{where}{err}") from None
+
+
+def canonical_settings(config: TrainConfig) -> dict:
+    """The settings of ``config`` as JSON-ready values, numbers of float fields as floats
+    (so 0 and 0.0 are the same setting), tuples as lists."""
+    out = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if "float" in str(f.type) and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            value = float(value)
+        out[f.name] = json.loads(json.dumps(value))
+    return out
+
+
+def _group_id(group: Group) -> dict:
+    digest = hashlib.sha1(np.ascontiguousarray(group.table, dtype=np.int64).tobytes()).hexdigest()[:16]
+    return {"name": group.name, "order": group.order, "table_sha1": digest}
+
+
+def run_key(group: Group | int, settings: dict | TrainConfig) -> str:
+    """The file name (without .npz) of a run: ``<group>-<digest>``, the digest over the full
+    effective settings (defaults filled in, the device left out: it does not change the
+    experiment; settings added later left out at their neutral values, ``KEY_NEUTRAL``, so
+    adding a setting keeps every stored key), the group's name and table, and li2lib's major
+    version."""
+    group = as_group(group)
+    settings = canonical_settings(_config(settings))
+    settings.pop("device")
+    for name, neutral in KEY_NEUTRAL.items():
+        if settings[name] == neutral:
+            del settings[name]
+    payload = json.dumps({"group": _group_id(group), "settings": settings, "li2lib": _major_version()}, sort_keys=True)
+    slug = "".join(ch if ch.isalnum() else "_" for ch in group.name)
+    return f"{slug}-{hashlib.sha1(payload.encode()).hexdigest()[:16]}"
+
+
+def summarize(history: dict) -> dict:
+    """Summary metrics of one run's history: the first epoch at test accuracy >= 0.95
+    (``grok_epoch``, NaN if never), final accuracies and losses, the last logged epoch."""
+    logged = len(history["epoch"]) > 0
+
+    def last(name):
+        return float(history[name][-1]) if logged else float("nan")
+
+    grok = first_epoch(history, "test_acc", GROK_THRESHOLD) if logged else None
+    return {
+        "grok_epoch": float("nan") if grok is None else float(grok),
+        "final_train_acc": last("train_acc"),
+        "final_test_acc": last("test_acc"),
+        "final_train_loss": last("train_loss"),
+        "final_test_loss": last("test_loss"),
+        "epochs_run": int(history["epoch"][-1]) if logged else 0,
+    }
+
+
+def _provenance(result: TrainResult) -> dict:
+    return {
+        "li2lib": _version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "device": result.device,
+        "host": platform.node(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def save_run(path: str | Path, result: TrainResult) -> None:
+    """Write one finished run (settings, summary, provenance, history) to ``path`` atomically."""
+    path = Path(path)
+    meta = {
+        "key": path.stem,
+        "group": _group_id(result.group),
+        "settings": canonical_settings(result.config),
+        "summary": {**summarize(result.history), "wall_time": result.wall_time, "diverged": result.error is not None},
+        "provenance": _provenance(result),
+        "error": result.error,
+    }
+    atomic_savez(path, meta=json.dumps(meta), **{f"history/{k}": v for k, v in result.history.items()})
+
+
+class RunRecord(typing.NamedTuple):
+    """One stored run. ``settings`` are the full effective settings (a dict of
+    :class:`li2lib.TrainConfig` fields); ``group`` names the group."""
+
+    settings: dict
+    history: dict
+    summary: dict
+    provenance: dict
+    group: str
+    key: str
+    error: str | None
+
+
+def load_run(path: str | Path) -> RunRecord:
+    """A run written by :func:`save_run`."""
+    with np.load(path) as data:
+        meta = json.loads(str(data["meta"]))
+        history = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("history/")}
+    return RunRecord(meta["settings"], history, meta["summary"], meta["provenance"], meta["group"]["name"], meta["key"],
+                     meta["error"])
+
+
+class Sweep(list):
+    """The runs of a sweep (a list of :class:`RunRecord`), with a table view."""
+
+    def table(self) -> dict[str, np.ndarray]:
+        """One row per run, columns: key, group, every setting, every summary metric, device
+        and date. Settings that are lists or dicts are JSON strings."""
+        rows = []
+        for r in self:
+            row = {"key": r.key, "group": r.group}
+            row.update({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r.settings.items()})
+            row.update(r.summary)
+            row.update(device=r.provenance.get("device"), date=r.provenance.get("date"))
+            rows.append(row)
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        table = {}
+        for c in columns:
+            values = [row.get(c) for row in rows]
+            kinds = {type(v) for v in values}
+            numeric = kinds <= {int, float} or kinds <= {bool}
+            table[c] = np.array(values, dtype=None if numeric else object)
+        return table
+
+    def varying(self) -> list[str]:
+        """The settings (and the group) that differ between the runs."""
+        names = ["group", *(self[0].settings if self else [])]
+        return [n for n in names if len({json.dumps(r.group if n == "group" else r.settings[n]) for r in self}) > 1]
+
+    def to_pandas(self):
+        """:meth:`table` as a pandas DataFrame (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.table())
+
+    def where(self, group: str | None = None, **settings) -> "Sweep":
+        """The runs whose settings equal all of ``settings`` (and whose group is ``group``)."""
+        def match(r):
+            return (group is None or r.group == group) and all(
+                json.dumps(r.settings[k]) == json.dumps(v) for k, v in settings.items())
+        for k in settings:
+            if self and k not in self[0].settings:
+                raise ValueError(f"settings must name TrainConfig fields, got {k!r}")
+        return Sweep(r for r in self if match(r))
+
+
+def load_sweep(folder: str | Path, keys: list[str] | None = None) -> Sweep:
+    """The runs saved in ``folder`` (sorted by key), or those of ``keys`` in that order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"folder must be an existing sweep folder, got {str(folder)!r}")
+    paths = [folder / f"{k}.npz" for k in keys] if keys is not None else sorted(folder.glob("[!.]*.npz"))
+    return Sweep(load_run(p) for p in paths)
+
+
+def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], threads: int | None = None,
+                progress: bool = False) -> list[str]:
+    """One task of a sweep: train ``configs`` (which can share a batch) with train_configs and
+    save each run to its path as soon as it finishes. Runs in a worker process. Runs already
+    saved are skipped, so an executor may retry a task (e.g. after losing a worker) safely."""
+    todo = [i for i, path in enumerate(paths) if not Path(path).exists()]
+    if not todo:
+        return paths
+    configs, saved, paths = [configs[i] for i in todo], paths, [paths[i] for i in todo]
+    if threads:
+        torch.set_num_threads(threads)
+    train_configs(group, configs, progress=progress, callback=lambda i, result: save_run(paths[i], result))
+    return saved
+
+
+def _tasks(configs: list[TrainConfig], positions: list[int], runs_per_task: int) -> list[list[int]]:
+    """``positions`` grouped by shared settings, each group cut into tasks of runs_per_task."""
+    families: dict[str, list[int]] = {}
+    for i in positions:
+        families.setdefault(json.dumps(canonical_settings(configs[i]) | {k: None for k in PER_RUN}, sort_keys=True),
+                            []).append(i)
+    return [f[i : i + runs_per_task] for f in families.values() for i in range(0, len(f), runs_per_task)]
+
+
+def run_sweep(
+    group: Group | int,
+    runs: list[dict],
+    folder: str | Path,
+    *,
+    base: dict | None = None,
+    executor=None,
+    runs_per_task: int = 32,
+    threads_per_task: int | None = None,
+    progress: bool = True,
+) -> Sweep:
+    """Train every run of ``runs`` (dicts of settings over ``base``) not yet saved in ``folder``.
+
+    Returns the :class:`Sweep` of all of them, in the order of ``runs``, finished and loaded
+    alike. ``executor``: None, or any object with ``submit(fn, *args)`` (see the module
+    docstring). Every setting is checked before any work. If tasks fail, the others still
+    run, their runs are saved, and a RuntimeError reports the failures at the end.
+    """
+    group = as_group(group)
+    if isinstance(runs, dict) or not isinstance(runs, (list, tuple)) or not runs:
+        raise ValueError(f"runs must be a non-empty list of dicts of settings, got {runs!r}")
+    if isinstance(runs_per_task, bool) or not isinstance(runs_per_task, int) or runs_per_task < 1:
+        raise ValueError(f"runs_per_task must be an integer >= 1, got {runs_per_task!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ValueError(f"executor must have a submit(fn, *args) method, got {executor!r}")
+    base = dict(base or {})
+    configs = []
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict):
+            raise ValueError(f"runs[{i}] must be a dict of settings, got {run!r}")
+        configs.append(_config({**base, **run}, f"runs[{i}]: ", pairs=group.order**2))
+    # the seeds actually used (LI2_SEED_OFFSET), so each key and saved run names its real seed
+    configs = [dataclasses.replace(c, seed=offset_seed(c.seed)) for c in configs]
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder)
+    keys = [run_key(group, c) for c in configs]
+    missing = {}
+    for i, key in enumerate(keys):
+        if not (folder / f"{key}.npz").exists():
+            missing.setdefault(key, i)
+    tasks = _tasks(configs, list(missing.values()), runs_per_task)
+
+    def arguments(task):
+        return group, [configs[i] for i in task], [str(folder / f"{keys[i]}.npz") for i in task], threads_per_task
+
+    bar = tqdm(total=len(missing), disable=not progress, desc=f"sweep {group.name}")
+    failures = []
+    if executor is None:
+        for task in tasks:
+            _train_task(*arguments(task), progress=progress)
+            bar.update(len(task))
+    else:
+        futures = [executor.submit(_train_task, *arguments(task)) for task in tasks]
+        failures = _wait(futures, [len(t) for t in tasks], bar)
+    bar.close()
+    if failures:
+        raise RuntimeError(
+            f"{len(failures)} of {len(tasks)} tasks failed; the runs that finished are saved in {folder}, "
+            f"run the sweep again to finish the rest. First failure: {failures[0]!r}"
+        ) from failures[0]
+    return load_sweep(folder, keys)
+
+
+def _wait(futures: list, sizes: list[int], bar) -> list[BaseException]:
+    """Wait for every future (anything with done() and result()); return their exceptions."""
+    pending, failures = set(range(len(futures))), []
+    while pending:
+        for i in [i for i in pending if futures[i].done()]:
+            pending.discard(i)
+            try:
+                futures[i].result()
+            except BaseException as err:  # noqa: BLE001 - reported after all tasks ran
+                failures.append(err)
+            futures[i] = None  # let the executor forget it (dask would recompute a lost result)
+            bar.update(sizes[i])
+        if pending:
+            time.sleep(0.1)
+    return failures

@@ -1,0 +1,43 @@
+"""The figure registry (li2lib.experiments.figures) and the explorers over stored sweeps, on the stored data."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from li2lib.experiments.figures import FIGURES, draw_figure, figure_verdict, load_figure, missing_sweeps, run_figure  # noqa: E402
+from li2lib.book.stored_explorers import depth_explorer, law_explorer  # noqa: E402
+
+
+def test_every_figure_names_sweeps_at_both_scales():
+    for name, spec in FIGURES.items():
+        assert set(spec.sweeps) == {"cpu", "paper"} and set(spec.settings) == {"cpu", "paper"}, name
+
+
+def test_fig17_is_drawn_and_read_from_the_stored_depth_sweep():
+    sweeps = load_figure("fig17", "cpu")
+    assert len(sweeps["depth"]) == 12
+    fig = draw_figure("fig17", sweeps, "cpu")
+    plt.close(fig)
+    verdict = figure_verdict("fig17", sweeps, "cpu")
+    assert "2 layers" in verdict and "only zero-init groks" in verdict
+
+
+def test_pending_figures_and_bad_names_are_refused():
+    assert missing_sweeps("fig8", "paper")
+    with pytest.raises(ValueError, match="pending"):
+        run_figure("fig8", "paper")
+    with pytest.raises(ValueError):
+        load_figure("fig99", "cpu")
+
+
+def test_explorers_over_stored_sweeps():
+    with pytest.raises(ValueError, match="layers"):
+        depth_explorer(layers=5)
+    with pytest.raises(ValueError, match="weight_decay"):
+        law_explorer(weight_decay=0.5)
+    player = law_explorer().player()
+    assert len(player.frames) == 1 + 2 + 2 + 2 + 1  # one knob at a time away from the defaults
+    assert "<img" in player.html()

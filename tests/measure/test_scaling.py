@@ -1,0 +1,118 @@
+"""The boundary fits of li2lib.measure.scaling, on synthetic data whose answer is known."""
+
+import math
+
+import numpy as np
+import pytest
+
+from li2lib.measure.scaling import LAWS, accuracy_at, fit_crossing, fit_law, logistic, ratio
+
+
+def synthetic_runs(p50, width, levels, seeds, noise, rng):
+    p = np.repeat(levels, seeds)
+    acc = np.clip(logistic(p, p50, width) + noise * rng.standard_normal(p.size), 0, 1)
+    return p, acc
+
+
+def test_crossing_recovers_a_known_logistic():
+    rng = np.random.default_rng(1)
+    levels = 0.1 * 1.15 ** np.arange(12)
+    for p50, width in [(0.2, 0.08), (0.31, 0.15), (0.45, 0.05)]:
+        p, acc = synthetic_runs(p50, width, levels, 5, 0.05, rng)
+        fit = fit_crossing(p, acc, bootstrap=200)
+        assert fit.bracketed and fit.runs in (15, 20)  # two fractions on each side (one above at the grid top)
+        assert abs(math.log(fit.p50 / p50)) < 3 * fit.se_log + 0.02, (fit, p50)
+        assert fit.se_log < 0.1
+
+
+def test_crossing_of_a_sharp_step_sits_between_the_bracketing_levels():
+    levels = np.array([0.2, 0.25, 0.3, 0.36, 0.45])
+    p = np.repeat(levels, 3)
+    acc = np.where(p < 0.33, 0.0, 1.0)
+    fit = fit_crossing(p, acc, bootstrap=50)
+    assert 0.3 < fit.p50 < 0.36
+    assert fit.p50 == pytest.approx(math.sqrt(0.3 * 0.36), rel=0.01)  # about midway in ln p
+    assert fit.se_log == pytest.approx(math.log(0.36 / 0.3) / math.sqrt(12), rel=1e-6)  # only the grid limits it
+    low, high = fit.interval()
+    assert low < fit.p50 < high
+
+
+def test_crossing_knows_when_it_extrapolates():
+    p = np.repeat([0.3, 0.4, 0.5], 2)
+    fit = fit_crossing(p, [0.6, 0.7, 0.8, 0.9, 1.0, 1.0], bootstrap=20)
+    assert not fit.bracketed and fit.p50 < 0.3
+
+
+def test_crossing_rejects_bad_input():
+    with pytest.raises(ValueError, match="same length"):
+        fit_crossing([0.1, 0.2], [0.0])
+    with pytest.raises(ValueError, match=r"fractions must lie in \(0, 1\]"):
+        fit_crossing([0.0, 0.2], [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"accuracies must lie in \[0, 1\]"):
+        fit_crossing([0.1, 0.2], [0.0, float("nan")])
+    with pytest.raises(ValueError, match="at least 2 distinct"):
+        fit_crossing([0.2, 0.2], [0.0, 1.0])
+    with pytest.raises(ValueError, match="must grow with the fraction"):
+        fit_crossing([0.1, 0.2, 0.3], [1.0, 0.5, 0.0])
+    with pytest.raises(ValueError, match="bootstrap must be"):
+        fit_crossing([0.1, 0.2], [0.0, 1.0], bootstrap=-1)
+
+
+def test_law_fits_recover_their_own_law():
+    M = np.array([17, 23, 31, 41, 47, 71, 127])
+    se = np.full(M.size, 0.05)
+    exact = fit_law(M, 2.7482 * np.log(M) / M, se, "c ln M / M")
+    assert exact.params["c"] == pytest.approx(2.7482, rel=1e-10) and exact.chi2 < 1e-20 and exact.dof == 6
+    inverse = fit_law(M, 5.0 / M, se, "a / M")
+    assert inverse.params["a"] == pytest.approx(5.0, rel=1e-10)
+    power = fit_law(M, 3.0 * M**-0.7, se, "b M^-alpha")
+    assert power.params["alpha"] == pytest.approx(0.7, rel=1e-10) and power.params["b"] == pytest.approx(3.0)
+    np.testing.assert_allclose(power(M), 3.0 * M**-0.7)
+    # the wrong one-parameter law leaves a visible misfit on the same points
+    wrong = fit_law(M, 2.7482 * np.log(M) / M, se, "a / M")
+    assert wrong.chi2 > 50 and wrong.aic > exact.aic
+
+
+def test_law_fit_matches_a_brute_force_minimum_and_its_error_the_scatter():
+    rng = np.random.default_rng(3)
+    M = np.array([17, 23, 31, 41, 47])
+    se = np.array([0.05, 0.08, 0.04, 0.06, 0.1])
+    p = 2.5 * np.log(M) / M * np.exp(se * rng.standard_normal(M.size))
+    fit = fit_law(M, p, se, "c ln M / M")
+    grid = np.linspace(2.0, 3.0, 200001)
+    chi2 = (((np.log(p)[None] - np.log(grid[:, None] * np.log(M) / M)) / se) ** 2).sum(axis=1)
+    assert fit.params["c"] == pytest.approx(grid[np.argmin(chi2)], abs=1e-5)
+    assert fit.chi2 == pytest.approx(chi2.min(), rel=1e-6)
+    # one sigma of c is where chi2 has grown by 1 (times the Birge factor if chi2/dof > 1)
+    grown = grid[chi2 <= chi2.min() + max(1.0, fit.chi2 / fit.dof)]
+    assert (grown.max() - grown.min()) / 2 == pytest.approx(fit.se["c"], rel=0.02)
+
+
+def test_ratio_and_law_errors():
+    M = np.array([18, 24, 30, 40])
+    one = fit_law(M, 2.7 * np.log(M) / M * np.array([1.02, 0.98, 1.01, 0.99]), np.full(4, 0.05))
+    four = fit_law(M, 10.8 * np.log(M) / M * np.array([0.97, 1.03, 1.0, 1.0]), np.full(4, 0.05))
+    r, se = ratio(four, one)
+    assert r == pytest.approx(4.0, rel=0.03) and 0 < se < 0.5
+    assert set(LAWS) == {"c ln M / M", "a / M", "b M^-alpha"}
+    with pytest.raises(ValueError, match="law must be one of"):
+        fit_law(M, np.full(4, 0.3), np.full(4, 0.1), "exp")
+    with pytest.raises(ValueError, match="same length"):
+        fit_law(M, np.full(3, 0.3), np.full(4, 0.1))
+    with pytest.raises(ValueError, match="se_log must be positive"):
+        fit_law(M, np.full(4, 0.3), np.zeros(4))
+    with pytest.raises(ValueError, match="needs more than 2 points"):
+        fit_law(M[:2], np.full(2, 0.3), np.full(2, 0.1), "b M^-alpha")
+    with pytest.raises(ValueError, match="name must be a parameter of both"):
+        ratio(one, four, "alpha")
+
+
+def test_accuracy_at_reads_the_last_logged_value():
+    history = {"epoch": np.array([0, 50, 100, 150]), "test_acc": np.array([0.0, 0.1, 0.6, 0.995])}
+    assert accuracy_at(history, 0) == 0.0
+    assert accuracy_at(history, 99) == 0.1 and accuracy_at(history, 100) == 0.6
+    assert accuracy_at(history, 3000) == 0.995  # stopped at 150: it keeps its value
+    with pytest.raises(ValueError, match="epoch must be an integer"):
+        accuracy_at({"epoch": np.array([10]), "test_acc": np.array([0.0])}, 5)
+    with pytest.raises(ValueError, match="history must hold"):
+        accuracy_at({"epoch": np.array([0])}, 5)
