@@ -14,7 +14,11 @@ Opens each HTML page from disk in headless Chromium (Debian packages ``chromium`
 - a form control that does not respond: every control in a page must belong to a frame player
   (``li2lib.book.widgets``), and moving it must change the picture (the play button must advance
   it). A frozen ipywidgets control or a player whose control does nothing fails;
-- a wide output (printed table, code) that is cut off instead of scrolling;
+- a slider whose readout does not show the value of the slider's position (it must change with
+  the slider and never show another control's value);
+- a wide output (printed table, code) that is cut off instead of scrolling, and a table wider
+  than the column (at the desktop width of 1280 px);
+- an image narrower than the column at that width, or with fewer pixels than the column is wide;
 - a Colab or Binder launch button that does not open one of the repository's notebooks from
   ``repository.url`` and ``repository.branch`` of ``_config.yml``.
 
@@ -101,6 +105,29 @@ for (const el of main.querySelectorAll('pre, table, .cell_output img, .output im
     out.cut.push(el.tagName + ': ' + (el.textContent || el.getAttribute('alt') || '').trim().slice(0, 60));
   }
 }
+// the column: the article's content box
+const cs = getComputedStyle(main);
+const column = main.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+out.column = Math.round(column);
+out.wide_tables = [];
+for (const t of main.querySelectorAll('table')) {
+  if (t.getBoundingClientRect().width === 0) continue;  // in a collapsed cell
+  if (t.scrollWidth > column + 2) {
+    out.wide_tables.push(`${t.scrollWidth} px: ` + (t.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 60));
+  }
+}
+// an image shown narrower than the column, or with fewer pixels than the column is wide
+// (stretched to fit, it would be blurred)
+out.narrow_images = [];
+for (const img of main.querySelectorAll('img')) {
+  const r = img.getBoundingClientRect();
+  if (r.width === 0) continue;  // in a collapsed cell
+  if (r.width < column - 2 || img.naturalWidth < column) {
+    const fig = img.closest('figure, [data-li2-player]');
+    const name = fig && fig.id ? fig.id : (img.getAttribute('alt') || '').trim().slice(0, 50);
+    out.narrow_images.push(`${name}: shown ${Math.round(r.width)} px, ${img.naturalWidth} px wide`);
+  }
+}
 for (const pre of main.querySelectorAll('.cell_output pre')) {
   if (pre.scrollWidth > pre.clientWidth + 2) out.wide_outputs += 1;
 }
@@ -114,13 +141,24 @@ for (const img of main.querySelectorAll('.cell_output img:not([data-li2-player] 
 return JSON.stringify(out);
 """
 
-# Moves one control of a player to another value and reports whether the picture changed.
+# Moves one control of a player to another value and reports whether the picture changed, and
+# for a slider what its readout (the <output> in the slider's own label) showed before and after,
+# the value the slider's position stands for (its data-values), and what every other control
+# of the player shows (a menu's chosen option, another slider's readout).
 POKE_JS = r"""
 const [pid, k] = arguments;
 const p = document.getElementById(pid);
 const img = p.querySelector('img');
 const before = img.getAttribute('src');
-const el = p.querySelectorAll('input[type=range], select')[k];
+const controls = Array.from(p.querySelectorAll('input[type=range], select'));
+const el = controls[k];
+const readout = c => {
+  if (c.tagName === 'SELECT') return c.options[c.selectedIndex].textContent.trim();
+  const out = c.closest('label') && c.closest('label').querySelector('output');
+  return out ? out.textContent.trim() : null;
+};
+const shown = () => readout(el);
+const was = shown();
 if (el.tagName === 'SELECT') {
   el.selectedIndex = (el.selectedIndex + 1) % el.options.length;
   el.dispatchEvent(new Event('change', {bubbles: true}));
@@ -129,9 +167,33 @@ if (el.tagName === 'SELECT') {
   el.value = String(v < max ? v + 1 : v - 1);
   el.dispatchEvent(new Event('input', {bubbles: true}));
 }
+let slider = null;
+if (el.tagName !== 'SELECT') {
+  const values = el.dataset.values ? JSON.parse(el.dataset.values) : null;
+  slider = {before: was, after: shown(), expected: values ? String(values[Number(el.value)]) : null,
+            others: controls.filter(c => c !== el).map(c => [c.getAttribute('aria-label') || c.name, readout(c)])};
+}
 return [el.getAttribute('aria-label') || el.name, before !== img.getAttribute('src'),
-        img.getAttribute('src').length > 100];
+        img.getAttribute('src').length > 100, slider];
 """
+
+
+def readout_problem(label: str, slider: dict) -> str | None:
+    """Why a slider's readout is wrong after the slider moved, or None: it must exist, change
+    with the slider, show the value of the slider's new position, and not be what another
+    control of the player shows (unless that control happens to show the same value)."""
+    if slider["after"] is None:
+        return f"slider {label!r} has no readout next to it"
+    if slider["expected"] is None:
+        return f"slider {label!r} does not say which value each position stands for (data-values)"
+    if slider["after"] != slider["expected"]:
+        others = [name for name, text in slider["others"] if text == slider["after"]]
+        source = f" (the value of {others[0]!r})" if others else ""
+        return (f"slider {label!r}: readout shows {slider['after']!r}{source}, "
+                f"the slider stands at {slider['expected']!r}")
+    if slider["after"] == slider["before"]:
+        return f"slider {label!r}: readout stays {slider['after']!r} when the slider moves"
+    return None
 
 
 def launch_problem(url: str) -> str | None:
@@ -230,6 +292,10 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
         failures.append(f"{len(scan['raw_math'])} formula(s) left as TeX source, e.g. {scan['raw_math'][0]!r}")
     for what in scan["cut"]:
         failures.append(f"cut off instead of scrolling: {what}")
+    for what in scan["wide_tables"]:
+        failures.append(f"table wider than the {scan['column']} px column: {what}")
+    for what in scan["narrow_images"]:
+        failures.append(f"image narrower than the {scan['column']} px column: {what}")
     if scan["widget_views"] >= 1000:
         failures.append("ipywidgets views rendered in the static page (frozen controls)")
     elif scan["widget_views"]:
@@ -249,9 +315,12 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
         n = driver.execute_script(
             "return document.getElementById(arguments[0]).querySelectorAll('input[type=range], select').length", pid)
         for k in range(n):
-            label, changed, has_image = driver.execute_script(POKE_JS, pid, k)
+            label, changed, has_image, slider = driver.execute_script(POKE_JS, pid, k)
             if not (changed and has_image):
                 failures.append(f"player {pid}: moving {label!r} does not change the picture")
+            problem = slider and readout_problem(label, slider)
+            if problem:
+                failures.append(f"player {pid}: {problem}")
         if driver.execute_script(
                 "return !!document.getElementById(arguments[0]).querySelector('button[data-play]')", pid):
             before = driver.execute_script(

@@ -42,6 +42,7 @@ __all__ = [
     "FramePlayer",
     "animate_ascent",
     "frame_keys",
+    "share_limits",
     "unicode_name",
     "training_explorer",
     "alignment_explorer",
@@ -58,8 +59,9 @@ __all__ = [
 WEIGHT_DECAYS = [0.0, 1e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 3e-3]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 WIDTHS = [64, 128, 256, 512, 1024, 2048]
-FRAME_DPI = 100
-"""Resolution of precomputed frames: a 6.4 in wide figure is 640 px, the width of the book's column."""
+FRAME_DPI = 200
+"""Resolution of precomputed frames: twice the screen's 100 px per inch, so that a 6.4 in wide
+figure (1280 px) fills the book's column (about 770 px) sharply, also on high-density screens."""
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -102,15 +104,19 @@ _PLAYER_CSS = """<style>
 .li2-player .li2-controls{display:flex;flex-wrap:wrap;gap:.3em 1.4em;align-items:center;margin-bottom:.4em}
 .li2-player label{display:flex;align-items:center;gap:.5em;margin:0;white-space:nowrap}
 .li2-player input[type=range]{width:9em}
-.li2-player output{min-width:4.5em;font-variant-numeric:tabular-nums}
+.li2-player output{min-width:4.5em;font-variant-numeric:tabular-nums;font-weight:600;color:inherit}
+.li2-player select,.li2-player button{font:inherit;color:inherit;background:transparent;border:1px solid currentColor;border-radius:4px;padding:.1em .4em}
+.li2-player select option{color:#222;background:#fff}
 .li2-player button{padding:.1em .8em}
+.li2-player .li2-frame{max-width:100%;overflow-x:auto}
 .li2-player img{display:block;max-width:100%;height:auto}
+@media (max-width:600px){.li2-player .li2-frame img{min-width:540px}}
 .li2-player .li2-note{font-size:.85em;opacity:.8;margin-top:.2em}
 </style>"""
 
 _PLAYER_JS = """(function () {
   var root = document.getElementById(%(id)s), spec = %(spec)s;
-  var ctrls = root.querySelectorAll("[data-knob]"), outs = root.querySelectorAll("output");
+  var ctrls = root.querySelectorAll("[data-knob]");
   var img = root.querySelector("img"), play = root.querySelector("button[data-play]"), timer = null;
   function pos(c) { return c.tagName === "SELECT" ? c.selectedIndex : Number(c.value); }
   function put(c, i) { if (c.tagName === "SELECT") c.selectedIndex = i; else c.value = String(i); }
@@ -121,7 +127,9 @@ _PLAYER_JS = """(function () {
       var i = pos(ctrls[k]);
       key.push(i);
       words.push(spec.labels[k] + " " + spec.values[k][i]);
-      if (outs[k]) outs[k].textContent = spec.values[k][i];
+      // a slider's readout is the <output> named after its knob (a menu shows its own value)
+      var out = root.querySelector('output[data-for="' + k + '"]');
+      if (out) out.textContent = spec.values[k][i];
     }
     img.src = "data:image/png;base64," + spec.frames[key.join(",")];
     img.alt = spec.alt + " (" + words.join(", ") + ")";
@@ -211,11 +219,14 @@ class FramePlayer:
                 parts.append(f'<label>{name} <select data-knob="{k}" aria-label="{name}">{options}</select></label>')
             else:
                 parts.append(f'<label>{name} <input type="range" data-knob="{k}" aria-label="{name}" min="0" '
-                             f'max="{len(values) - 1}" step="1" value="{i}"><output>{html.escape(values[i])}</output></label>')
+                             f'max="{len(values) - 1}" step="1" value="{i}" data-values="{html.escape(json.dumps(values))}">'
+                             f'<output data-for="{k}">{html.escape(values[i])}</output></label>')
         parts.append("</div>")
         first = base64.b64encode(self.frames[self.start]).decode("ascii")
         alt = html.escape(f"{self.alt or self.title} ({words})")
-        parts.append(f'<img src="data:image/png;base64,{first}" alt="{alt}">')
+        # the frame sits in its own box, which scrolls sideways where the column is narrower than
+        # the frame's legible width (li2book.css)
+        parts.append(f'<div class="li2-frame"><img src="data:image/png;base64,{first}" alt="{alt}"></div>')
         if self.note:
             parts.append(f'<div class="li2-note">{self.note}</div>')
         parts.append("<script>" + _PLAYER_JS % {"id": json.dumps(ident), "spec": json.dumps(spec)} + "</script>")
@@ -232,6 +243,33 @@ def frame_keys(sizes: Sequence[int], start: Sequence[int], vary: str) -> list[tu
     for k, n in enumerate(sizes):
         keys += [tuple(start[:k]) + (i,) + tuple(start[k + 1:]) for i in range(n) if i != start[k]]
     return keys
+
+
+def share_limits(figures: Sequence[plt.Figure], share: str = "xy") -> None:
+    """Give the frames of a player common axis limits, so that moving a control changes the data
+    and not the scale: for every plot position (the i-th axes of each figure), the limits become
+    the union of the frames' limits, on the axes named in ``share`` ("xy", "x", "y" or "").
+
+    Left alone: images (a heat map or table keeps its own extent), colour bars, and a position
+    whose frames differ in their number of plots or in an axis' scale (linear in one frame,
+    logarithmic in another), where no common range exists.
+    """
+    if share not in ("xy", "x", "y", ""):
+        raise ValueError(f"share must be 'xy', 'x', 'y' or '', got {share!r}")
+    if not figures or not share or len({len(fig.axes) for fig in figures}) != 1:
+        return
+    for axes in zip(*(fig.axes for fig in figures)):
+        if any(ax.images or getattr(ax, "_colorbar", None) is not None for ax in axes):
+            continue
+        for name in share:
+            if len({getattr(ax, f"get_{name}scale")() for ax in axes}) != 1:
+                continue
+            limits = np.array([getattr(ax, f"get_{name}lim")() for ax in axes])
+            descending = limits[0, 0] > limits[0, 1]
+            low, high = np.sort(limits, axis=1).T
+            union = (low.min(), high.max())
+            for ax in axes:
+                getattr(ax, f"set_{name}lim")(union[::-1] if descending else union)
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,16 +348,21 @@ class Explorer:
         A sentence under the static player saying what was precomputed.
     alt : str
         What the figure shows, for its alt text (the knob values are appended).
+    share : "xy", "x", "y" or ""
+        Which axis limits the static frames share (see :func:`share_limits`): the default keeps
+        every plot's axes fixed while the reader moves a control, so that frames compare.
     """
 
     def __init__(self, title: str, figure: Callable, knobs: Sequence[Knob], *,
                  static_figure: Callable | None = None, vary: str = "grid", button: str | None = None,
-                 note: str = "", alt: str = ""):
+                 note: str = "", alt: str = "", share: str = "xy"):
         if vary not in ("grid", "one"):
             raise ValueError(f"vary must be 'grid' or 'one', got {vary!r}")
+        if share not in ("xy", "x", "y", ""):
+            raise ValueError(f"share must be 'xy', 'x', 'y' or '', got {share!r}")
         self.title, self.figure, self.knobs = title, figure, list(knobs)
         self.static_figure = static_figure or figure
-        self.vary, self.button, self.note, self.alt = vary, button, note, alt
+        self.vary, self.button, self.note, self.alt, self.share = vary, button, note, alt, share
         self._player = None
 
     # the live form -------------------------------------------------------------------------
@@ -345,7 +388,8 @@ class Explorer:
 
         button = w.Button(description=self.button, button_style="primary", icon="play")
         button.on_click(run)
-        return w.VBox([title, *controls.values(), button, out])
+        hint = w.HTML(f"Set the controls, then press <i>{html.escape(self.button)}</i>.")
+        return w.VBox([title, hint, *controls.values(), button, out])
 
     # the static form -----------------------------------------------------------------------
     def player(self) -> FramePlayer:
@@ -354,12 +398,17 @@ class Explorer:
             knobs = [k for k in self.knobs if k.static is not None]
             values = [list(k.static) for k in knobs]
             start = tuple(v.index(k.static_start) for k, v in zip(knobs, values))
-            frames = {}
-            with plt.rc_context(plots.BOOK_STYLE):
-                for key in frame_keys([len(v) for v in values], start, self.vary):
-                    fig = self.static_figure(**{k.name: v[i] for k, v, i in zip(knobs, values, key)})
-                    frames[key] = _png(fig)
-                    plt.close(fig)
+            # every frame stays open until the limits are shared: no warning about many figures
+            with plt.rc_context(plots.BOOK_STYLE), plt.rc_context({"figure.max_open_warning": 0}):
+                figures = {}
+                try:
+                    for key in frame_keys([len(v) for v in values], start, self.vary):
+                        figures[key] = self.static_figure(**{k.name: v[i] for k, v, i in zip(knobs, values, key)})
+                    share_limits(list(figures.values()), self.share)
+                    frames = {key: _png(fig) for key, fig in figures.items()}
+                finally:
+                    for fig in figures.values():
+                        plt.close(fig)
             self._player = FramePlayer(
                 [(k.label, [k.fmt(x) for x in v]) for k, v in zip(knobs, values)], frames, start=start,
                 vary=self.vary, menus=[k.label for k in knobs if k.menu], title=self.title,
@@ -435,7 +484,7 @@ def training_explorer(M: int = 71, *, hidden: int = 512, train_fraction: float =
                                 f"lr = {changed['lr']:g}, p = {changed['train_fraction']:g} (stored)")
 
     return Explorer(
-        f"Grokking on ℤ<sub>{M}</sub>: change a knob, press Train", figure, knobs,
+        f"Grokking on ℤ<sub>{M}</sub>: change a knob", figure, knobs,
         static_figure=stored_figure if static else None, vary="one", button="Train",
         note="Precomputed: the stored sweep at the paper's Fig. 3 setting (K = 2048, seed 0), one knob "
              "changed at a time. In Jupyter or Colab the live panel trains with any setting.",
@@ -724,7 +773,8 @@ def modulation_explorer(case: str = "Z_23, learned 1-8", starts: int = 30, seed:
     def static_figure(case):
         return figure(case, seed, starts=30)
 
-    return Explorer("Climbing the modulated energy", figure, knobs, static_figure=static_figure,
+    # the irreps on the x axes differ from group to group; the counts and energies compare
+    return Explorer("Climbing the modulated energy", figure, knobs, static_figure=static_figure, share="y",
                     note=f"Precomputed: every learned set, 30 starts, seed {seed}.",
                     alt="Where nodes climbing the modified energy end, irrep by irrep, and their final energies")
 
@@ -781,7 +831,7 @@ def muon_explorer(hidden: int = 40, lr: float = 1e-2, epochs: int = 500, seed: i
         return _optimizer_curves({o: c for o, c in curves.items() if c},
                                  title + (f" (not run: {', '.join(missing)})" if missing else ""))
 
-    return Explorer("Adam or Muon with few hidden nodes: press Train", figure, knobs, static_figure=stored_figure,
+    return Explorer("Adam or Muon with few hidden nodes", figure, knobs, static_figure=stored_figure,
                     button="Train",
                     note="Precomputed: the stored muon_fig8 sweep (2000 epochs, every stored seed). In Jupyter or "
                          "Colab the live panel trains the three optimizers with any setting.",

@@ -77,6 +77,43 @@ def test_explorer_precomputes_one_distinct_frame_per_setting(vary):
     assert not plt.get_fignums(), "precomputing left figures open (they would show up in the notebook)"
 
 
+def test_frames_share_their_axis_limits():
+    """Moving a control changes the data, not the scale; images keep their own extent, and a
+    plot whose scale differs between frames keeps its limits."""
+    def figure(a, b):
+        fig, (ax_line, ax_image, ax_log) = plt.subplots(1, 3)
+        ax_line.plot([0, a], [0, {"x": 1.0, "y": -3.0}[b] * a])
+        ax_image.imshow(np.zeros((a, a)))
+        ax_log.plot([1, 2], [1, 10 * a])
+        ax_log.set_yscale("log" if b == "x" else "linear")
+        return fig
+
+    knobs = [Knob("a", "a", [1, 2, 5], 2, static=[1, 2, 5]), Knob("b", "b", ["x", "y"], "x", static=["x", "y"], menu=True)]
+    keys = frame_keys([3, 2], (1, 0), "grid")
+    figures = [figure(a, b) for a, b in ((1, "x"), (2, "x"), (5, "x"), (1, "y"), (2, "y"), (5, "y"))]
+    widgets.share_limits(figures)
+    lines = [fig.axes[0] for fig in figures]
+    assert len({ax.get_xlim() for ax in lines}) == len({ax.get_ylim() for ax in lines}) == 1
+    x_low, x_high = lines[0].get_xlim()
+    y_low, y_high = lines[0].get_ylim()
+    assert x_low <= 0 and x_high >= 5 and y_low <= -15 and y_high >= 5  # the union of all frames
+    assert {fig.axes[1].get_xlim() for fig in figures} == {(-0.5, a - 0.5) for a in (1, 2, 5)}  # images untouched
+    assert len({fig.axes[2].get_ylim() for fig in figures}) == 6  # log in some frames, linear in others: untouched
+    assert len({fig.axes[2].get_xlim() for fig in figures}) == 1  # its x axis is linear everywhere: shared
+    only_y = [figure(a, "x") for a in (1, 5)]
+    widgets.share_limits(only_y, "y")
+    assert only_y[0].axes[0].get_xlim() != only_y[1].axes[0].get_xlim()
+    assert only_y[0].axes[0].get_ylim() == only_y[1].axes[0].get_ylim()
+    plt.close("all")
+    with pytest.raises(ValueError, match="share must be"):
+        widgets.share_limits([], "z")
+    # the explorer's frames come out with common limits: every frame of the line plot is drawn
+    # on the same axes, so the frames differ only in their data
+    explorer = Explorer("test", figure, knobs, share="xy")
+    assert set(explorer.player().frames) == set(keys)
+    assert not plt.get_fignums()
+
+
 def test_player_html_is_self_contained():
     knobs = [Knob("a", "a", [1, 2], 1, static=[1, 2])]
     html = Explorer("test", lambda a: _text_figure(a=a), knobs).player().html()
@@ -128,12 +165,15 @@ def test_player_responds_in_a_browser(tmp_path):
     sys.path.insert(0, str(ROOT / "book_ext"))
     import check_pages
 
-    explorer = Explorer("test", lambda a, b: _text_figure(a=a, b=b),
-                        [Knob("a", "a", [1, 2, 3], 1, static=[1, 2, 3]),
-                         Knob("b", "b", ["x", "y"], "x", static=["x", "y"], menu=True)])
+    # a menu before the sliders: each slider's readout must still show that slider's value
+    explorer = Explorer("test", lambda b, a, c: _text_figure(a=a, b=b, c=c),
+                        [Knob("b", "b", ["x", "y"], "x", static=["x", "y"], menu=True),
+                         Knob("a", "a", [1, 2, 3], 1, static=[1, 2, 3]),
+                         Knob("c", "c", [0.5, 0.7], 0.5, static=[0.5, 0.7])])
     animation = widgets.animate_ascent(np.random.default_rng(0).random((4, 2, 3)), np.ones((4, 3)), np.arange(4))
     page = tmp_path / "page.html"
-    page.write_text(f"<html><body><article class='bd-article'>{explorer.player().html()}"
+    # a column narrower than the 400 px test frames, so that they fill it
+    page.write_text(f"<html><body><article class='bd-article' style='width: 360px'>{explorer.player().html()}"
                     f"{animation.html()}</article></body></html>")
     frozen = tmp_path / "frozen.html"
     frozen.write_text("<html><body><article class='bd-article'><input type='range'></article></body></html>")
@@ -142,6 +182,19 @@ def test_player_responds_in_a_browser(tmp_path):
         assert failures == [] and "2 frame player(s) checked" in notes
         failures, _ = check_pages.check_page(driver, frozen)
         assert any("cannot respond" in f for f in failures)
+        # a readout that shows another control's value (or does not follow its slider) fails
+        wrong = tmp_path / "wrong.html"
+        wrong.write_text(page.read_text().replace('output[data-for="\' + k + \'"]', "output"))
+        failures, _ = check_pages.check_page(driver, wrong)
+        assert any("readout" in f for f in failures), failures
+        # a table wider than the column, and an image that does not fill it, fail
+        wide = tmp_path / "wide.html"
+        wide.write_text(page.read_text().replace("width: 360px", "width: 600px").replace(
+            "</article>", "<table style='display:block;overflow-x:auto'><tr>" + "<td>a wide cell</td>" * 60
+            + "</tr></table></article>"))
+        failures, _ = check_pages.check_page(driver, wide)
+        assert any("table wider than the" in f for f in failures), failures
+        assert any("image narrower than the" in f and "shown 400 px, 400 px wide" in f for f in failures), failures
         # a numbered reference left without its number fails; an API name that reads like one does not
         for body, expected in [("<a class='reference internal' href='#x'>Table </a>", ["reference without a number: 'Table'"]),
                                ("<a class='reference internal' href='#x'><code>Table</code></a>", [])]:
@@ -165,7 +218,8 @@ def test_live_panel_calls_the_figure_with_the_controls_values():
 
     knobs = [Knob("a", "a", [1, 2, 3], 2, static=[1, 2]), Knob("seed", "seed", value=0, free_int=True)]
     panel = Explorer("test", figure, knobs, button="Run").widget()
-    title, slider, seed_box, button, _ = panel.children
+    title, hint, slider, seed_box, button, _ = panel.children
+    assert "Run" in hint.value  # the live panel says to press its button (the static page has none)
     assert slider.value == 2 and slider.style.description_width == "initial"  # labels are not cut
     slider.value, seed_box.value = 3, 7
     button.click()
