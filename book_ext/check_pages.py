@@ -116,10 +116,10 @@ for (const t of main.querySelectorAll('table')) {
     out.wide_tables.push(`${t.scrollWidth} px: ` + (t.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 60));
   }
 }
-// an image shown narrower than the column, or with fewer pixels than the column is wide
-// (stretched to fit, it would be blurred)
+// a figure, an output image or a player's frame shown narrower than the column, or with fewer
+// pixels than the column is wide (stretched to fit, it would be blurred); icons are not figures
 out.narrow_images = [];
-for (const img of main.querySelectorAll('img')) {
+for (const img of main.querySelectorAll('figure img, div.cell_output img, [data-li2-player] img')) {
   const r = img.getBoundingClientRect();
   if (r.width === 0) continue;  // in a collapsed cell
   if (r.width < column - 2 || img.naturalWidth < column) {
