@@ -1,5 +1,6 @@
 # The two commands of README.md, each doing all its own set-up on a fresh machine:
 #   make book   builds the HTML book into _build/html
+#   make pdf    prints the book to _build/html/li2-book.pdf (needs Chromium)
 #   make test   runs every test: unit tests and notebook sync, every chapter executed once from
 #               an empty folder against the built wheel (as in Colab), a warnings-as-errors build
 #               of the book from those outputs, and a headless-browser pass over every page
@@ -37,7 +38,7 @@ export MKL_CBWR ?= AVX2
 SEED_OFFSETS ?= 1 2
 SEED_THREADS ?= 2
 
-.PHONY: book test test-seeds unit chapters build-check browser-check sync bench vendor jupyter wheel clean constraints
+.PHONY: book pdf test test-seeds unit chapters build-check browser-check sync bench vendor jupyter wheel clean constraints
 
 $(BIN)/.installed: requirements.txt pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,6 +109,24 @@ chapters: $(BIN)/.installed
 book: $(BIN)/.installed vendor chapters
 	$(BOOK_FROM_OUTPUTS) .
 	@echo "Open _build/html/index.html"
+
+# The printable edition, _build/html/li2-book.pdf: the whole book as one HTML page (Sphinx's
+# singlehtml builder, from the same executed outputs), printed by headless Chromium with MathJax
+# typeset, offline. (Jupyter Book's own routes do not build here: pdfhtml needs pyppeteer, which
+# downloads a browser, and pdflatex a TeX installation.) The one page is written at the root
+# document's path, chapters/intro.html, with links relative to the folder above; it is printed
+# from a copy there.
+CHROMIUM ?= $(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null))
+pdf: $(BIN)/.installed vendor chapters
+	@test -n "$(CHROMIUM)" || { echo "make pdf needs Chromium (Debian: apt-get install chromium)"; exit 1; }
+	LI2_EXECUTED=$(CACHE) $(BIN)/jupyter-book build --builder singlehtml .
+	cp $(BUILD)/singlehtml/chapters/intro.html $(BUILD)/singlehtml/book.html
+	mkdir -p $(BUILD)/html
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+	  --host-resolver-rules="MAP * ~NOTFOUND" --run-all-compositor-stages-before-draw \
+	  --virtual-time-budget=60000 --no-pdf-header-footer \
+	  --print-to-pdf=$(BUILD)/html/li2-book.pdf file://$(abspath $(BUILD)/singlehtml/book.html)
+	@echo "Wrote $(BUILD)/html/li2-book.pdf"
 
 unit: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -n 2 tests

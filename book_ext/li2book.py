@@ -52,6 +52,18 @@ def _one_copy_of_each_script(app, pagename, templatename, context, doctree):
     context["script_files"][:] = scripts
 
 
+def _singlehtml_knows_html_nodes(app):
+    """The one-page HTML of ``make pdf`` renders every node the HTML pages render.
+
+    Sphinx looks up an extension's node handlers by builder name and only without any by format:
+    sphinx-exercise registers its nodes for "singlehtml", which hides every "html" handler from
+    that builder (myst-nb's hidden code cells then stop the build). Give it the ones it lacks."""
+    handlers = app.registry.translation_handlers
+    if app.builder.name == "singlehtml" and "singlehtml" in handlers:
+        for node, pair in handlers.get("html", {}).items():
+            handlers["singlehtml"].setdefault(node, pair)
+
+
 def _check_nothing_was_executed(app, exception):
     executed = os.environ.get("LI2_EXECUTED")
     if exception is not None or not executed:
@@ -73,5 +85,6 @@ def setup(app):
     app.add_js_file("li2lab.js")
     # early: html-page-context stops at the first listener that returns a template name
     app.connect("html-page-context", _one_copy_of_each_script, priority=100)
+    app.connect("builder-inited", _singlehtml_knows_html_nodes)
     app.connect("build-finished", _check_nothing_was_executed)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
