@@ -110,7 +110,8 @@ _PLAYER_CSS = """<style>
 .li2-player button{padding:.1em .8em}
 .li2-player .li2-frame{max-width:100%;overflow-x:auto}
 .li2-player img{display:block;max-width:100%;height:auto}
-@media (max-width:600px){.li2-player .li2-frame img{min-width:540px}}
+@media (max-width:600px){.li2-player .li2-frame img{min-width:540px}
+.li2-player input[type=range]{width:6.5em}.li2-player output{min-width:3em}}
 .li2-player .li2-note{font-size:.85em;opacity:.8;margin-top:.2em}
 </style>"""
 
@@ -435,12 +436,17 @@ class Explorer:
 
 def _accuracy_and_gf(history, title):
     fig, (ax_acc, ax_gf) = plt.subplots(1, 2, figsize=(6.4, 2.9), layout="constrained")
-    plots.plot_accuracy([history], ax=ax_acc, label="run")
-    ax_acc.legend(loc="center right")
+    plots.plot_accuracy([history], ax=ax_acc, label="accuracy")
     plots.plot_metric([history], "gf_norm", ax=ax_gf, color="C3")
     ax_gf.set_ylabel(r"$\|G_F\|_F$")
     for ax in (ax_acc, ax_gf):
+        # linear to 100 epochs, logarithmic beyond: a run that groks near epoch 100 and one that
+        # runs 1500 epochs without grokking share one axis (a player's frames share their limits)
+        ax.set_xscale("symlog", linthresh=100)
+        ax.set_xlim(0, history["epoch"][-1])
         ax.set_xlabel("epoch")
+    # the legend below the plots, where no curve can run under it
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside lower center", ncols=2)
     fig.suptitle(title)
     return fig
 
