@@ -204,7 +204,7 @@ def product(*factors) -> Group:
     """Direct product of groups; an int n stands for Z_n.
 
     ``product(4, 6)`` is Z_4 x Z_6. Element indices run over the factors in row-major
-    (C) order: the first factor varies slowest. Labels are tuples of the factors' labels.
+    (C) order: the first factor varies slowest. Labels are strings "(a,b,...)" of the factors' labels.
     """
     if not factors:
         raise ValueError("product needs at least one factor, got none")

@@ -62,7 +62,9 @@ def _snapshot_epochs(epochs: int, snapshots: int | tuple[int, ...]) -> set[int]:
     return {0, *np.unique(np.round(np.geomspace(1, epochs, snapshots)).astype(int)).tolist()}
 
 
-def _check_hooks(metrics, stop_when, callback, names_in_use):
+def check_hooks(metrics, stop_when, callback, names_in_use):
+    """Raise ValueError unless ``metrics`` is a dict name -> function with names not in
+    ``names_in_use``, and ``stop_when`` and ``callback`` are functions or None."""
     if metrics is not None:
         if not isinstance(metrics, dict) or not all(isinstance(k, str) and callable(f) for k, f in metrics.items()):
             raise ValueError(f"metrics must be a dict of name -> function(EvalState), got {metrics!r}")
@@ -307,8 +309,12 @@ def train_many(
 
     Runs are stacked on a leading axis and trained as one model, ``runs_per_batch`` at a time
     (default: as many as fit in the free memory of the device). A run that stops (test
-    accuracy reached ``stop_at_test_acc``, ``stop_when(state, values)`` true, or divergence)
-    leaves the batch without affecting the others; a diverged run's result carries the message
+    accuracy reached ``stop_at_test_acc``, ``stop_when`` true, or divergence) leaves the batch
+    without affecting the others. ``stop_when(state, values)`` is called at every evaluated
+    epoch: ``state`` the :class:`li2lib.training.metrics.EvalState` of the batch's R runs,
+    ``values`` a dict metric name -> tensor (R,) of that epoch's metrics (the standard ones and
+    ``metrics``); it returns a bool tensor (R,), True for the runs to stop there (their history
+    ends at that epoch). For example ``stop_when=lambda s, v: v["train_loss"] < 1e-4``; a diverged run's result carries the message
     in ``.error`` instead of raising. ``callback(position, result)`` is called as each run
     finishes (e.g. to save it). ``sync_every``: epochs between host synchronisations (default 1
     on a CPU, 50 on a GPU). ``metrics``: extra metrics, see :mod:`li2lib.training.metrics`.
@@ -344,7 +350,7 @@ def train_configs(group: Group, configs: list[TrainConfig], *, progress: bool = 
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
     probe = configs[0].network(group.order, hidden=1)
-    _check_hooks(metrics, stop_when, callback, metric_names(probe, None))
+    check_hooks(metrics, stop_when, callback, metric_names(probe, None))
     device = resolve_device(configs[0].device)
     sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)
 

@@ -129,6 +129,11 @@ def evaluate(state: EvalState, loss_fn, extra: dict | None) -> dict[str, torch.T
         per_layer = layer_gf_norms(net, state.params, train)
         for l in range(1, net.layers - 1):
             values[f"gf{l}_norm"] = per_layer[:, l - 1]
+    runs = values["train_loss"].shape
     for name, fn in (extra or {}).items():
-        values[name] = torch.as_tensor(fn(state), dtype=values["train_loss"].dtype, device=values["train_loss"].device)
+        value = torch.as_tensor(fn(state), dtype=values["train_loss"].dtype, device=values["train_loss"].device)
+        if value.shape != runs:
+            raise ValueError(f"metric {name!r} must return one number per run, a tensor of shape {tuple(runs)}, "
+                             f"got shape {tuple(value.shape)}")
+        values[name] = value
     return values

@@ -220,7 +220,7 @@ def test_named_sweeps_are_stored_in_the_package():
 
 def test_console_command(tmp_path):
     out = subprocess.run([sys.executable, "-m", "li2lib", "sweeps"], capture_output=True, text=True, check=True)
-    assert "knobs: 16 runs" in out.stdout
+    assert "knobs: 13 runs" in out.stdout  # 16 listed, 4 of them the base setting itself
     bad = subprocess.run([sys.executable, "-m", "li2lib", "sweep", "nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "NAME must be one of" in bad.stderr
     script = textwrap.dedent("""
