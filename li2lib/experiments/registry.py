@@ -3,7 +3,8 @@
 ``SWEEPS`` names every sweep a chapter reads (or a paper figure needs), as ``dict(group or
 groups, base, runs)``; the runs of the CPU-scale ones are stored inside the package
 (``li2lib/stored/NAME``, :func:`stored_folder`). :func:`run_named_sweep` makes or finishes one
-(what ``li2lib sweep NAME`` does), :func:`load_named_sweep` and :func:`stored_run` read it back.
+(what ``li2lib sweep NAME`` does, in ``./li2lib-runs/NAME``), :func:`stored_sweep`,
+:func:`load_named_sweep` and :func:`stored_run` read it back.
 The machinery underneath (keys, saving, resuming, executors) is :mod:`li2lib.experiments.sweeps`.
 """
 
@@ -211,8 +212,14 @@ def make_command(sweep: str, folder: str | Path) -> str:
 
 
 def stored_sweep(name: str) -> Sweep:
-    """Every run of the named sweep that the package stores (``load_sweep(stored_folder(name))``)."""
-    return load_sweep(stored_folder(name))
+    """Every saved run of the named sweep: those the package stores (:func:`stored_folder`), or,
+    for a sweep the package does not store (the paper-scale ones), those ``li2lib sweep NAME``
+    saved in ``./li2lib-runs/NAME``."""
+    for folder in (stored_folder(name), RUNS_FOLDER / name):
+        if folder.is_dir() and any(folder.glob("[!.]*.npz")):
+            return load_sweep(folder)
+    raise FileNotFoundError(f"no run of the sweep {name} is saved, neither in the package nor in "
+                            f"{RUNS_FOLDER / name}; make them with: li2lib sweep {name}")
 
 
 def run_named_sweep(sweep: str, folder: str | Path, *, executor=None, device: str | None = None,

@@ -278,8 +278,11 @@ class Sweep(list):
         return [n for n in names if len({json.dumps(r.group if n == "group" else r.settings[n]) for r in self}) > 1]
 
     def to_pandas(self):
-        """:meth:`table` as a pandas DataFrame (needs pandas)."""
-        import pandas as pd
+        """:meth:`table` as a pandas DataFrame (needs pandas: ``pip install li2lib[analysis]``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_pandas needs pandas: pip install 'li2lib[analysis]' (Sweep.table() needs nothing)") from None
 
         return pd.DataFrame(self.table())
 

@@ -137,8 +137,10 @@ def register_activation(name: str, fn, derivative=None) -> None:
     if not isinstance(y, torch.Tensor) or y.shape != x.shape:
         raise ValueError(f"activation {name!r} must return a tensor of its input's shape {tuple(x.shape)}, got "
                          f"{tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__}")
-    perm = torch.randperm(x.numel(), generator=torch.Generator().manual_seed(1))
-    if not torch.allclose(fn(x.flatten()[perm]), y.flatten()[perm], rtol=1e-12, atol=1e-12, equal_nan=True):
+    # change every other entry: the others' values must not move
+    changed = x.clone()
+    changed.view(-1)[::2] *= 1.7
+    if not torch.allclose(fn(changed).reshape(-1)[1::2], y.reshape(-1)[1::2], rtol=1e-12, atol=1e-12, equal_nan=True):
         raise ValueError(f"activation {name!r} must act entry by entry (sigma of each pre-activation alone)")
     auto = _autograd_derivative(fn)
     try:

@@ -75,6 +75,12 @@ class TrainConfig:
     Defaults are the paper's Fig. 3 setting (Z_71 is the group): K = 2048 hidden nodes, 40% of
     the table for training (n = 2016), sigma = x^2, MSE, Adam with lr 1e-3 and weight decay 2e-4.
 
+    ``activation``: sigma, one of 'square' (x^2), 'quadratic' (x + x^2), 'relu', 'silu',
+    'linear', or a name given to :func:`li2lib.register_activation`. ``loss``: 'mse' (the
+    paper's centred MSE), 'cross_entropy', or a name given to :func:`li2lib.register_loss`.
+    ``optimizer``: 'adam' (coupled L2 weight decay, the paper's), 'adamw', 'sgd', 'muon' (the
+    author's), 'muon_torch'. Give ``train_fraction`` (p) or ``train_size`` (n), not both.
+
     ``optimizer_options`` are the chosen optimizer's own options (see
     :data:`li2lib.training.optimizers.OPTIMIZERS`); the config stores them completed with their defaults.
     ``layers`` counts weight matrices including the readout (2 = the paper's net, Sec. 6 for

@@ -68,6 +68,23 @@ class TrainResult:
         """The first logged epoch at which ``history[metric] >= threshold``, or None."""
         return first_epoch(self.history, metric, threshold)
 
+    def history_table(self):
+        """:attr:`history` as a pandas DataFrame, one row per logged epoch (needs pandas:
+        ``pip install li2lib[analysis]``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("history_table needs pandas: pip install 'li2lib[analysis]' (or use save_history_csv)") from None
+        return pd.DataFrame(self.history)
+
+    def save_history_csv(self, path: str | Path) -> None:
+        """Write :attr:`history` to ``path`` as CSV: a header of metric names (``epoch`` first),
+        one row per logged epoch; needs no pandas."""
+        names = list(self.history)
+        rows = np.column_stack([np.asarray(self.history[n], dtype=np.float64) for n in names])
+        fmt = ["%d" if n == "epoch" else "%.17g" for n in names]
+        np.savetxt(path, rows.reshape(len(rows), len(names)), delimiter=",", header=",".join(names), comments="", fmt=fmt)
+
     def save(self, path: str | Path) -> None:
         """Write the whole result to ``path`` (.npz), atomically; read it with :meth:`load`."""
         arrays = {
