@@ -204,7 +204,7 @@ def main(argv=None) -> None:
         try:
             resolve_device(args.device)
         except ValueError as err:
-            parser.error(f"--device: {err}")
+            raise SystemExit(f"li2lib: error: --device: {err}") from None
     try:
         _figure(args) if args.command == "figure" else _sweep(args)
     except (ValueError, FileNotFoundError, RuntimeError) as err:
