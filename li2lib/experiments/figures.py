@@ -156,6 +156,16 @@ def _median_grok(records) -> float:
     return float(np.median(np.where(np.isnan(g), np.inf, g))) if len(g) else float("nan")
 
 
+def _groups(sweep) -> list[str]:
+    """The names of the sweep's groups, by order M (then name)."""
+    return [name for _, name in sorted({(r.order, r.group) for r in sweep})]
+
+
+def _order(sweep, group: str) -> int:
+    """The order M of the sweep's group named ``group``."""
+    return next(r.order for r in sweep if r.group == group)
+
+
 def _fmt_epoch(e: float) -> str:
     return "never" if not np.isfinite(e) else f"{e:.0f}"
 
@@ -350,7 +360,7 @@ def _variant_runs(sweep, variant, group):
 
 def _draw_variants(sweeps, scale, variants, horizon=None):
     sweep = sweeps["complex-ridge"]
-    groups = sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1]))
+    groups = _groups(sweep)
     fig, axes = _figure(len(variants))
     for ax, variant in zip(axes[0], variants):
         for i, g in enumerate(groups):
@@ -363,7 +373,7 @@ def _draw_variants(sweeps, scale, variants, horizon=None):
                 e = r.history["epoch"]
                 keep = e <= end
                 ax.plot(e[keep], r.history["test_acc"][keep], color=f"C{i}", lw=0.8, alpha=0.7,
-                        label=f"M = {g.split('_')[1]}" if r is records[0] else None)
+                        label=f"M = {r.order}" if r is records[0] else None)
         ax.set_title(variant, fontsize=10)
         ax.set_xscale("symlog", linthresh=10)
         ax.set_xlabel("epoch")
@@ -375,11 +385,11 @@ def _draw_variants(sweeps, scale, variants, horizon=None):
 
 def _verdict_variants(sweeps, scale, variants):
     sweep = sweeps["complex-ridge"]
-    groups = sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1]))
+    groups = _groups(sweep)
     parts = []
     for g in groups:
         medians = {v: _median_grok(_variant_runs(sweep, v, g)) for v in variants}
-        parts.append(f"M = {g.split('_')[1]}: " + ", ".join(f"{v} {_fmt_epoch(m)}" for v, m in medians.items()))
+        parts.append(f"M = {_order(sweep, g)}: " + ", ".join(f"{v} {_fmt_epoch(m)}" for v, m in medians.items()))
     return "median grok epoch: " + "; ".join(parts)
 
 
@@ -408,7 +418,7 @@ def _zero_init_sweep(sweeps, scale):
 
 def _draw_fig16(sweeps, scale):
     sweep = _zero_init_sweep(sweeps, scale)
-    groups = sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1]))
+    groups = _groups(sweep)
     fractions = sorted({r.settings["train_fraction"] for r in sweep})
     fig, axes = _figure(len(fractions), len(groups), height=2.2)
     for row, g in zip(axes, groups):
@@ -429,7 +439,7 @@ def _draw_fig16(sweeps, scale):
 def _verdict_fig16(sweeps, scale):
     sweep = _zero_init_sweep(sweeps, scale)
     parts = []
-    for g in sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1])):
+    for g in _groups(sweep):
         for p in sorted({r.settings["train_fraction"] for r in sweep}):
             regular = _median_grok(sweep.where(group=g, train_fraction=p, init_scale_v=1.0))
             zero = _median_grok(sweep.where(group=g, train_fraction=p, init_scale_v=0.0))

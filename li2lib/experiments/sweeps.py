@@ -68,6 +68,7 @@ from ..training import PER_RUN, TrainConfig, TrainResult, first_epoch, losses
 from ..training.config import KEY_NEUTRAL, make_configs
 from ..training.engine import check_hooks, train_configs
 from ..training.metrics import metric_names
+from ..training.result import GROK_THRESHOLD
 
 __all__ = [
     "RunRecord",
@@ -79,10 +80,6 @@ __all__ = [
     "save_run",
     "load_run",
 ]
-
-GROK_THRESHOLD = 0.95
-"""The test accuracy whose first epoch the summary reports as ``grok_epoch``."""
-
 
 def _version() -> str:
     # read from the package at call time (it imports this module: no import back, no cycle)
@@ -170,16 +167,15 @@ def run_key(group: Group | int, settings: dict | TrainConfig, stop_when=None) ->
 
 def summarize(history: dict, extra: tuple[str, ...] = ()) -> dict:
     """Summary metrics of one run's history: the first epoch at test accuracy >= 0.95
-    (``grok_epoch``, NaN if never), final accuracies and losses, the last logged epoch, and
-    ``final_NAME`` for each metric of ``extra``."""
+    (``grok_epoch``: :func:`li2lib.first_epoch` at ``GROK_THRESHOLD``, NaN if never), final
+    accuracies and losses, the last logged epoch, and ``final_NAME`` for each metric of ``extra``."""
     logged = len(history["epoch"]) > 0
 
     def last(name):
         return float(history[name][-1]) if logged else float("nan")
 
-    grok = first_epoch(history, "test_acc", GROK_THRESHOLD) if logged else None
     return {
-        "grok_epoch": float("nan") if grok is None else float(grok),
+        "grok_epoch": float(first_epoch(history, "test_acc", GROK_THRESHOLD, missing=float("nan"))),
         "final_train_acc": last("train_acc"),
         "final_test_acc": last("test_acc"),
         "final_train_loss": last("train_loss"),
@@ -221,8 +217,8 @@ def save_run(path: str | Path, result: TrainResult, extra: tuple[str, ...] = (),
 
 class RunRecord(typing.NamedTuple):
     """One stored run. ``settings`` are the full effective settings (a dict of
-    :class:`li2lib.TrainConfig` fields); ``group`` names the group; ``params`` the final
-    weights by name (``W``, ``V``, ...) if the sweep kept them, else None."""
+    :class:`li2lib.TrainConfig` fields); ``group`` names the group and ``order`` is its order M;
+    ``params`` the final weights by name (``W``, ``V``, ...) if the sweep kept them, else None."""
 
     settings: dict
     history: dict
@@ -232,6 +228,7 @@ class RunRecord(typing.NamedTuple):
     key: str
     error: str | None
     params: dict | None = None
+    order: int | None = None
 
 
 def _has(path: Path, names: list[str]) -> bool:
@@ -247,7 +244,7 @@ def load_run(path: str | Path) -> RunRecord:
         history = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("history/")}
         params = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("params/")} or None
     return RunRecord(meta["settings"], history, meta["summary"], meta["provenance"], meta["group"]["name"], meta["key"],
-                     meta["error"], params)
+                     meta["error"], params, meta["group"]["order"])
 
 
 class Sweep(list):
