@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["ACTIVATIONS", "DERIVATIVES", "register_activation", "registered_activations"]
+__all__ = ["ACTIVATIONS", "DERIVATIVES", "check_activation", "register_activation", "registered_activations"]
 
 
 def square(x, out=None):
@@ -74,6 +74,12 @@ DERIVATIVES = {
     "linear": _linear_grad,
 }
 """name -> sigma', used by the blocked first layer's hand-written backward pass."""
+
+def check_activation(activation) -> None:
+    """Raise ValueError unless ``activation`` names an activation (built in or registered)."""
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+
 
 BUILT_IN = tuple(ACTIVATIONS)
 """The activations li2lib defines; :func:`register_activation` cannot replace them."""

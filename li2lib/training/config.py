@@ -210,12 +210,21 @@ class TrainConfig:
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
+def _one_size(settings: dict, given: dict) -> dict:
+    """``settings`` with the training set's size named once: when ``given`` names one of
+    train_fraction and train_size but not the other, the other is cleared (a train_size replaces
+    the default or shared train_fraction, and the reverse). The one place this rule is written."""
+    for name, other in (("train_size", "train_fraction"), ("train_fraction", "train_size")):
+        if name in given and other not in given:
+            settings = {**settings, other: None}
+    return settings
+
+
 def _config(settings: dict, where: str, pairs: int | None) -> TrainConfig:
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise ValueError(f"{where}unknown setting(s) {unknown}; known settings: {list(SETTINGS)}")
-    if "train_size" in settings and "train_fraction" not in settings:
-        settings = {**settings, "train_fraction": None}
+    settings = _one_size(settings, settings)
     try:
         config = TrainConfig(**settings)
     except ValueError as err:
@@ -242,10 +251,5 @@ def make_configs(runs, shared: dict, pairs: int | None = None) -> list[TrainConf
                 f"runs[{i}] sets {shape_settings}, which must be the same for every run of a batch: pass "
                 f"them as shared settings (per-run settings are {list(PER_RUN)})"
             )
-        settings = {**shared, **run}
-        if "train_size" in run and "train_fraction" not in run:
-            settings["train_fraction"] = None
-        if "train_fraction" in run and "train_size" not in run:
-            settings["train_size"] = None
-        configs.append(_config(settings, f"runs[{i}]: ", pairs))
+        configs.append(_config(_one_size({**shared, **run}, run), f"runs[{i}]: ", pairs))
     return configs

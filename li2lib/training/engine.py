@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from ..data import seeded_split, train_count
 from ..groups import Group, as_group
 from ..model import Workspace
+from ..model.pairs import dense_backward as _dense_backward
 from ..seeding import offset_seed
 from .batch import Split
 from .config import COMPLEX_DTYPES, DTYPES, TrainConfig, make_configs, resolve_device
@@ -74,11 +75,6 @@ def check_hooks(metrics, stop_when, callback, names_in_use):
     for name, value in (("stop_when", stop_when), ("callback", callback)):
         if value is not None and not callable(value):
             raise ValueError(f"{name} must be a function or None, got {value!r}")
-
-
-def _dense_backward(device: torch.device) -> bool:
-    """Whether the first layer's backward pass is the dense one-hot product (see li2lib.model.pairs)."""
-    return device.type != "cpu"
 
 
 def _check_splits(splits, runs: int, pairs: int) -> list:
