@@ -230,6 +230,14 @@ class RunRecord(typing.NamedTuple):
     params: dict | None = None
     order: int | None = None
 
+    @property
+    def config(self) -> TrainConfig:
+        """The run's settings as the :class:`li2lib.TrainConfig` it was trained with."""
+        settings = dict(self.settings)
+        if isinstance(settings["snapshots"], list):
+            settings["snapshots"] = tuple(settings["snapshots"])
+        return TrainConfig(**settings)
+
 
 def _has(path: Path, names: list[str]) -> bool:
     """Whether the saved run at ``path`` holds every array of ``names``."""
