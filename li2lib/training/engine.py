@@ -98,13 +98,11 @@ def _check_splits(splits, runs: int, pairs: int) -> list:
     return checked
 
 
-def _check_initial(initial, configs: list[TrainConfig], order: int) -> list:
+def _check_initial(initial, runs: int, shapes: dict) -> list:
     if initial is None:
-        return [None] * len(configs)
-    if not isinstance(initial, (list, tuple)) or len(initial) != len(configs):
-        raise ValueError(f"initial must be a list with one dict of weights or None per run ({len(configs)}), got {initial!r}")
-    c = configs[0]
-    shapes = c.network(order).shapes()
+        return [None] * runs
+    if not isinstance(initial, (list, tuple)) or len(initial) != runs:
+        raise ValueError(f"initial must be a list with one dict of weights or None per run ({runs}), got {initial!r}")
     for i, given in enumerate(initial):
         if given is None:
             continue
@@ -341,12 +339,12 @@ def train_configs(group: Group, configs: list[TrainConfig], *, progress: bool = 
     splits = _check_splits(splits, len(configs), group.order**2)
     configs = [c if split is None else dataclasses.replace(c, train_fraction=None, train_size=len(split[0]))
                for c, split in zip(configs, splits)]
-    initial = _check_initial(initial, configs, group.order)
+    network = configs[0].network(group.order)  # the shapes and names every run of the call shares
+    initial = _check_initial(initial, len(configs), network.shapes())
     for name, value in (("runs_per_batch", runs_per_batch), ("sync_every", sync_every)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
-    probe = configs[0].network(group.order, hidden=1)
-    check_hooks(metrics, stop_when, callback, metric_names(probe, None))
+    check_hooks(metrics, stop_when, callback, metric_names(network, None))
     device = resolve_device(configs[0].device)
     sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)
 
