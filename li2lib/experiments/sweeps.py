@@ -53,6 +53,7 @@ import json
 import platform
 import sys
 import time
+import types
 import typing
 from pathlib import Path
 
@@ -116,15 +117,26 @@ def _group_id(group: Group) -> dict:
     return {"name": group.name, "order": group.order, "table_sha1": digest}
 
 
+def _code_bytes(code: types.CodeType) -> bytes:
+    """A code object's bytecode, names and constants (nested code objects likewise, never by
+    their memory address)."""
+    parts = [code.co_code, repr(code.co_names).encode()]
+    parts += [_code_bytes(c) if isinstance(c, types.CodeType) else repr(c).encode() for c in code.co_consts]
+    return b"\x00".join(parts)
+
+
 def _function_id(fn) -> str:
-    """A function as a key can name it: its qualified name and a digest of its source (of its
-    bytecode where the source is not available)."""
+    """A function as a key can name it: its qualified name and a digest of its source, or of
+    its bytecode for a lambda (whose source is the whole statement around it) or where the
+    source is not available."""
+    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+    code = getattr(fn, "__code__", None)
     try:
+        if "<lambda>" in name:
+            raise OSError
         body = inspect.getsource(fn).encode()
     except (OSError, TypeError):
-        code = getattr(fn, "__code__", None)
-        body = code.co_code + repr(code.co_consts).encode() if code is not None else repr(fn).encode()
-    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+        body = _code_bytes(code) if code is not None else repr(fn).encode()
     return f"{name}:{hashlib.sha1(body).hexdigest()[:12]}"
 
 
@@ -133,8 +145,7 @@ def _custom_functions(config: TrainConfig, stop_when=None) -> dict:
     by :func:`_function_id`: empty for the built-in ones, so their keys are unchanged."""
     out = {}
     if config.activation in activations.registered_activations():
-        fn, derivative = activations.registered_activations()[config.activation]
-        out["activation"] = _function_id(fn)
+        out["activation"] = _function_id(activations.registered_activations()[config.activation][0])
     if config.loss in losses.registered_losses():
         out["loss"] = _function_id(losses.registered_losses()[config.loss])
     if stop_when is not None:

@@ -239,6 +239,10 @@ def test_own_functions_enter_the_key(own_registry):
     li2lib.register_activation("cube", lambda x: x * x * x)  # another function under the same name
     assert run_key(7, {"activation": "cube"}) != first
     assert run_key(7, {}, stop_when=v_mean) != builtin and run_key(7, {}) == builtin
+    # a lambda is keyed by its code, not by the statement around it
+    rules = [lambda s, v: v["train_acc"] > 0.9, lambda s, v: v["train_acc"] > 0.9, lambda s, v: v["train_acc"] > 0.8]
+    keys = [run_key(7, {}, stop_when=rule) for rule in rules]
+    assert keys[0] == keys[1] != keys[2]
 
 
 dask_distributed = pytest.importorskip("dask.distributed")
