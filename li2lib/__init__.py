@@ -91,7 +91,7 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
 
   - ``li2lib.book.plots``: figures in the book's style (accuracy curves, Cayley tables, splits,
     inputs).
-  - ``li2lib.book.scaling_plots``: the scaling law's figures: phase diagrams, crossings, boundaries.
+  - ``li2lib.book.scaling_plots``: the scaling law's figures: phase diagrams, boundaries.
   - ``li2lib.book.widgets``: live controls (``Explorer``, ``Knob``) and their static frame players,
     the chapters' explorers, ``animate_ascent``.
   - ``li2lib.book.stored_explorers``: explorers over stored sweeps (chapters 11 and 12).

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from ..measure.scaling import Crossing, LawFit, logistic
+from ..measure.scaling import LawFit
 
 __all__ = ["plot_phase_diagram", "plot_boundary", "plain_log_ticks"]
 
