@@ -77,6 +77,19 @@ def check_hooks(metrics, stop_when, callback, names_in_use):
             raise ValueError(f"{name} must be a function or None, got {value!r}")
 
 
+def _checked_stop(stop_when):
+    """``stop_when`` that raises a ValueError naming it unless it returns one truth value per run."""
+    def stop(state, values):
+        runs = values["train_loss"].shape
+        answer = torch.as_tensor(stop_when(state, values))
+        if answer.shape != runs:
+            raise ValueError(f"stop_when must return one truth value per run, a tensor of shape {tuple(runs)}, "
+                             f"got shape {tuple(answer.shape)}")
+        return answer
+
+    return stop
+
+
 def _check_splits(splits, runs: int, pairs: int) -> list:
     if splits is None:
         return [None] * runs
@@ -345,6 +358,7 @@ def train_configs(group: Group, configs: list[TrainConfig], *, progress: bool = 
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
     check_hooks(metrics, stop_when, callback, metric_names(network, None))
+    stop_when = _checked_stop(stop_when) if stop_when is not None else None
     device = resolve_device(configs[0].device)
     sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)
 

@@ -229,10 +229,13 @@ def test_registration_checks_the_loss_once(own_registry):
         train(5, loss="mean_mse", hidden=8, epochs=2, progress=False)
 
 
-def test_a_metric_of_the_wrong_shape_is_named_and_seed_is_checked():
+def test_a_metric_or_stop_rule_of_the_wrong_shape_is_named_and_seed_is_checked():
     with pytest.raises(ValueError, match=r"metric 'v_mean' must return one number per run, a tensor of shape \(1,\), "
                                          r"got shape \(\)"):
         train(5, hidden=8, epochs=2, progress=False, metrics={"v_mean": lambda s: s.params["V"].mean()})
+    with pytest.raises(ValueError, match=r"stop_when must return one truth value per run, a tensor of shape \(1,\), "
+                                         r"got shape \(\)"):
+        train(5, hidden=8, epochs=2, progress=False, stop_when=lambda s, v: bool(v["train_acc"].mean() > 2))
     with pytest.raises(ValueError, match=r"seed must be an integer >= 0, got -1"):
         train(5, hidden=8, epochs=2, progress=False, seed=-1)
 
