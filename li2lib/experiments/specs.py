@@ -24,7 +24,10 @@ The file is TOML, YAML or JSON (by its suffix: .toml, .yaml/.yml, .json) with th
 
 :func:`load_spec` reads and checks the file (errors name the key and the file) and returns a
 :class:`SweepSpec`; :meth:`SweepSpec.run` runs it with :func:`li2lib.run_sweep` on every group,
-on any executor.
+on any executor. The functions of ``imports``, ``metrics`` and ``stop_when`` are sent to the
+workers by reference, so their module must be importable there: local process pools and dask
+clusters started by ``li2lib sweep`` inherit the path (the file's folder included); on a remote
+cluster, put the module on a path the workers share.
 """
 
 from __future__ import annotations

@@ -116,3 +116,14 @@ def test_console_runs_a_spec_on_a_process_pool(tmp_path):
                          cwd=tmp_path)
     assert out.returncode == 1 and out.stderr.strip().count("\n") == 0
     assert "li2lib: error:" in out.stderr and "seed must be an integer >= 0, got -1" in out.stderr
+
+
+def test_console_runs_a_spec_on_a_dask_cluster(tmp_path):
+    pytest.importorskip("dask.distributed")
+    path = write_spec(tmp_path, ".json")
+    out = subprocess.run([sys.executable, "-m", "li2lib", "sweep", "--spec", str(path), "--executor", "dask",
+                          "--workers", "2", "--runs-per-task", "4"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    sweep = li2lib.load_sweep(tmp_path / "li2lib-runs" / "mine")
+    assert len(sweep) == 16
+    assert all(r.settings["activation"] == "cube_spec" and "v_mean" in r.history and "W" in r.params for r in sweep)
