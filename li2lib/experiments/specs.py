@@ -4,7 +4,7 @@ The file is TOML, YAML or JSON (by its suffix: .toml, .yaml/.yml, .json) with th
 
     name = "cube"                      # optional: saved in ./li2lib-runs/NAME (default: the file's stem)
     groups = [23, "D_12", "Z_4 x Z_7"]  # ints are Z_M; names as li2lib writes them (Z_n, D_n, Dic_n,
-                                       # Q_8, S_n, A_n, products joined by " x ")
+                                       # Q_8, S_n, A_n, products joined by " x "): li2lib.groups.parse_group
     imports = ["my_ideas"]             # optional: modules imported first (next to the file or on
                                        # the path), e.g. ones that call li2lib.register_activation
     metrics = {v_mean = "my_ideas:v_mean"}   # optional: extra metrics, "module:function"
@@ -40,37 +40,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..groups import Group, alternating, cyclic, dicyclic, dihedral, product, quaternion, symmetric
+from ..groups import Group, parse_group
 from .sweeps import Sweep, run_sweep
 
-__all__ = ["SweepSpec", "load_spec", "parse_group"]
+__all__ = ["SweepSpec", "load_spec"]
 
 KEYS = ("name", "groups", "imports", "metrics", "stop_when", "keep_weights", "base", "grid", "runs")
 """The keys a spec file may have."""
-
-_FAMILIES = {"Z": cyclic, "D": dihedral, "Dic": dicyclic, "S": symmetric, "A": alternating}
-
-
-def parse_group(text) -> Group:
-    """A group from an int M (Z_M) or a name as li2lib writes it: ``Z_n``, ``D_n``, ``Dic_n``,
-    ``Q_8``, ``S_n``, ``A_n``, or a product of them joined by `` x `` (``"D_3 x Z_2"``)."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        return cyclic(text)
-    if not isinstance(text, str):
-        raise ValueError(f"group must be an int M or a group's name such as 'D_12', got {text!r}")
-    factors = []
-    for part in text.split(" x "):
-        part = part.strip()
-        match = re.fullmatch(r"(Z|D|Dic|S|A)_(\d+)", part)
-        if part == "Q_8":
-            factors.append(quaternion())
-        elif match:
-            factors.append(_FAMILIES[match[1]](int(match[2])))
-        else:
-            raise ValueError(f"group must be an int M or a name such as 'Z_23', 'D_12', 'Dic_3', 'Q_8', 'S_4', "
-                             f"'A_4' or 'Z_4 x Z_7', got {text!r}")
-    return factors[0] if len(factors) == 1 else product(*factors)
-
 
 def _read(path: Path) -> dict:
     suffix = path.suffix.lower()

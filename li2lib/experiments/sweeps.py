@@ -61,7 +61,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..groups import Group, as_group
+from ..data import seeded_split, train_count
+from ..groups import Group, as_group, parse_group
 from ..io import atomic_savez, remove_stale_temporaries
 from ..model import activations
 from ..seeding import offset_seed
@@ -248,6 +249,25 @@ class RunRecord(typing.NamedTuple):
         if isinstance(settings["snapshots"], list):
             settings["snapshots"] = tuple(settings["snapshots"])
         return TrainConfig(**settings)
+
+    def to_result(self, group: Group | int | None = None) -> TrainResult:
+        """The run as a :class:`li2lib.TrainResult`: its config, its group (``group``, or the one
+        its name gives, :func:`li2lib.groups.parse_group`; a group whose table differs from the
+        one the run was trained on is refused), its history, its split (drawn again from its
+        seed) and its final weights if the sweep kept them (else ``params`` is empty)."""
+        try:
+            group = as_group(group) if group is not None else parse_group(self.group)
+        except ValueError:
+            raise ValueError(f"group must be given for run {self.key}: its name {self.group!r} does not "
+                             f"name a group li2lib can build") from None
+        if run_key(group, self.config) != self.key:
+            raise ValueError(f"group must be the one run {self.key} was trained on ({self.group}), got {group.name}")
+        c, pairs = self.config, group.order**2
+        train_idx, test_idx = seeded_split(pairs, train_count(pairs, train_fraction=c.train_fraction,
+                                                              train_size=c.train_size), c.seed)
+        return TrainResult(config=c, group=group, params=dict(self.params or {}), history=self.history,
+                           train_idx=train_idx, test_idx=test_idx, wall_time=self.summary.get("wall_time", 0.0),
+                           device=self.provenance.get("device", "cpu"), error=self.error)
 
 
 def _has(path: Path, names: list[str]) -> bool:

@@ -1,4 +1,4 @@
-"""A sweep of your own in a file: groups by name, the three formats, imports, metrics, the CLI."""
+"""A sweep of your own in a file: the three formats, imports, metrics, the CLI on a process pool and dask."""
 
 import json
 import subprocess
@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 import li2lib
-from li2lib.experiments.specs import load_spec, parse_group
+from li2lib.experiments.specs import load_spec
 
 MODULE = textwrap.dedent('''
     import li2lib
@@ -48,16 +48,6 @@ TOML = textwrap.dedent('''
     [[runs]]
     lr = 3e-3
 ''')
-
-
-def test_groups_by_name():
-    for group in (li2lib.cyclic(12), li2lib.dihedral(5), li2lib.dicyclic(3), li2lib.quaternion(), li2lib.symmetric(3),
-                  li2lib.alternating(4), li2lib.product(4, 7), li2lib.product(li2lib.dihedral(3), 2)):
-        parsed = parse_group(group.name)
-        assert parsed.name == group.name and (parsed.table == group.table).all()
-    assert parse_group(23).name == "Z_23"
-    with pytest.raises(ValueError, match=r"group must be an int M or a name such as .*got 'Z23'"):
-        parse_group("Z23")
 
 
 def write_spec(tmp_path, suffix):
