@@ -18,7 +18,8 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
   Chapter 2.
 - ``li2lib.model``: the network sigma(X W) V (and deeper nets) on one-hot pairs. Chapter 2.
 
-  - ``li2lib.model.activations``: sigma and its derivative (x^2, x + x^2, ReLU, SiLU, linear).
+  - ``li2lib.model.activations``: sigma and its derivative (x^2, x + x^2, ReLU, SiLU, linear); your
+    own with ``li2lib.register_activation``.
   - ``li2lib.model.pairs``: the first layer X W as a row gather, for one run or R runs stacked; the
     blocked evaluation of sigma(X W) V.
   - ``li2lib.model.nets``: ``TwoLayer`` and ``DeepNet`` as functions of stacked parameters (what the
@@ -30,7 +31,8 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
     tested against: the first file to read.
   - ``li2lib.training.config``: ``TrainConfig``, every setting, checked before any work; which
     settings may differ between the runs of a batch.
-  - ``li2lib.training.losses``: the centred MSE of the paper's experiments and cross-entropy.
+  - ``li2lib.training.losses``: the centred MSE of the paper's experiments and cross-entropy; your own
+    with ``li2lib.register_loss``.
   - ``li2lib.training.optimizers``: Adam (coupled L2), AdamW, SGD, the author's Muon and torch's
     Muon, with per-run learning rates and weight decays.
   - ``li2lib.training.ridge``: the readout held at its ridge solution every step (``ridge=lambda``).
@@ -78,6 +80,8 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
 
   - ``li2lib.experiments.sweeps``: grids of runs saved atomically and resumable on any executor; run
     keys, saving and loading.
+  - ``li2lib.experiments.specs``: a sweep of your own in a TOML, YAML or JSON file (``li2lib sweep
+    --spec FILE``).
   - ``li2lib.experiments.registry``: the book's named sweeps (``SWEEPS``) and their stored runs in
     ``li2lib/stored/``.
   - ``li2lib.experiments.figures``: every paper figure as one command, ``li2lib figure NAME --scale
@@ -87,7 +91,7 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
 
   - ``li2lib.book.plots``: figures in the book's style (accuracy curves, Cayley tables, splits,
     inputs).
-  - ``li2lib.book.scaling_plots``: the scaling law's figures: phase diagrams, crossings, boundaries.
+  - ``li2lib.book.scaling_plots``: the scaling law's figures: phase diagrams, boundaries.
   - ``li2lib.book.widgets``: live controls (``Explorer``, ``Knob``) and their static frame players,
     the chapters' explorers, ``animate_ascent``.
   - ``li2lib.book.stored_explorers``: explorers over stored sweeps (chapters 11 and 12).
@@ -110,7 +114,10 @@ os.environ.setdefault("MKL_CBWR", "AVX2")
 from . import data, groups, training  # noqa: E402
 from ._lazy import submodules  # noqa: E402
 from .groups import Group, alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
-from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train, train_many
+from .experiments.sweeps import load_sweep, run_sweep  # noqa: E402
+from .model.activations import register_activation  # noqa: E402
+from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train, train_many  # noqa: E402
+from .training.losses import register_loss  # noqa: E402
 
 __version__ = "0.2.0"
 
@@ -129,8 +136,12 @@ __all__ = [
     "dihedral",
     "first_epoch",
     "from_table",
+    "load_sweep",
     "product",
     "quaternion",
+    "register_activation",
+    "register_loss",
+    "run_sweep",
     "symmetric",
     "train",
     "train_many",

@@ -2,21 +2,28 @@
 
     li2lib sweep NAME [--folder DIR] [--executor serial|process|dask] [--workers N]
                       [--scheduler ADDRESS] [--device DEVICE] [--runs-per-task N]
+    li2lib sweep --spec FILE [--folder DIR] [the executor options]
     li2lib sweeps                      list the named sweeps
     li2lib figure NAME [--scale cpu|paper] [--folder PARENT] [--out FILE] [--no-train]
                        [the executor options of sweep]
     li2lib figures                     list the paper's figures and their sweeps
     li2lib bench [bench options]       the speed benchmark (li2lib.bench)
 
-``li2lib sweep`` re-makes, or finishes after an interruption, one of the book's named sweeps
-(:data:`li2lib.experiments.registry.SWEEPS`): ``--executor process`` spreads its tasks over local worker
-processes, ``--executor dask`` over a dask.distributed cluster (``--scheduler`` its address;
-without one a local cluster of ``--workers`` processes is started).
+``li2lib sweep NAME`` re-makes, or finishes after an interruption, one of the book's named
+sweeps (:data:`li2lib.experiments.registry.SWEEPS`) in ``./li2lib-runs/NAME`` (``--folder``
+to choose); ``li2lib sweep --spec FILE`` runs a sweep of your own defined in a TOML, YAML or
+JSON file (:mod:`li2lib.experiments.specs`), in ``./li2lib-runs/<its name>``.
+``--executor process`` spreads the tasks over local worker processes, ``--executor dask``
+over a dask.distributed cluster (``--scheduler`` its address; without one a local cluster of
+``--workers`` processes is started).
 
-``li2lib figure`` re-makes one of the paper's figures (:data:`li2lib.experiments.figures.FIGURES`): it
-trains the missing runs of the figure's sweeps at the chosen scale (resumable, on the same
-executors), draws the figure to ``--out`` (default ``NAME-SCALE.png``) and prints what the
-data shows. ``--no-train`` draws from the runs already saved.
+``li2lib figure`` re-makes one of the paper's figures (:data:`li2lib.experiments.figures.FIGURES`):
+at cpu scale from the runs the package stores, at paper scale from ``./li2lib-runs``; it
+trains the missing runs (resumable, on the same executors, into ``./li2lib-runs``, never
+into the package), draws the figure to ``--out`` (default ``NAME-SCALE.png``) and prints
+what the data shows. ``--no-train`` draws from the runs already saved.
+
+Bad input and failures are reported on one line (``li2lib: error: ...``), without a traceback.
 """
 
 from __future__ import annotations
@@ -56,14 +63,27 @@ def _threads(args) -> int | None:
 
 
 def _sweep(args) -> None:
-    from .experiments.registry import run_named_sweep, stored_folder
+    from .experiments.registry import RUNS_FOLDER, run_named_sweep
 
-    folder = args.folder or stored_folder(args.name)
+    if args.spec:
+        from .experiments.specs import load_spec
+
+        spec = load_spec(args.spec)
+        if args.device:
+            spec.base = {**spec.base, "device": args.device}
+        name = spec.name
+    else:
+        name = args.name
+    folder = args.folder or RUNS_FOLDER / name
     with _executor(args.executor, args.workers, args.scheduler) as executor:
-        sweep = run_named_sweep(args.name, folder, executor=executor, device=args.device,
-                                runs_per_task=args.runs_per_task, threads=_threads(args))
+        if args.spec:
+            sweep = spec.run(folder, executor=executor, runs_per_task=args.runs_per_task,
+                             threads_per_task=_threads(args))
+        else:
+            sweep = run_named_sweep(name, folder, executor=executor, device=args.device,
+                                    runs_per_task=args.runs_per_task, threads=_threads(args))
     groups = ", ".join(dict.fromkeys(r.group for r in sweep))
-    print(f"{args.name}: {len(sweep)} runs on {groups} in {folder}")
+    print(f"{name}: {len(sweep)} runs on {groups} in {folder}")
 
 
 def _figure(args) -> None:
@@ -79,6 +99,7 @@ def _figure(args) -> None:
                          f"this version of li2lib ({spec.chapter} defines them)")
     print(f"{spec.paper} at {args.scale} scale: {spec.settings[args.scale]}")
     if args.no_train:
+        _check_saved(args.name, args.scale, args.folder)
         sweeps = load_figure(args.name, args.scale, args.folder)
     else:
         with _executor(args.executor, args.workers, args.scheduler) as executor:
@@ -89,6 +110,22 @@ def _figure(args) -> None:
     print(f"paper: {spec.claim}")
     print(f"measured: {figure_verdict(args.name, sweeps, args.scale)}")
     print(f"figure saved to {out}")
+
+
+def _check_saved(name: str, scale: str, folder) -> None:
+    """Before drawing with --no-train: an error if a sweep has no saved run, a note if some are missing."""
+    from .experiments.figures import FIGURES, sweep_folder
+    from .experiments.registry import make_command, missing_runs, runs_count
+
+    for sweep in FIGURES[name].sweeps[scale]:
+        where = sweep_folder(sweep, scale, folder)
+        missing = missing_runs(sweep, where)
+        if missing == runs_count(sweep):
+            raise ValueError(f"--no-train: no run of the sweep {sweep} is saved in {where}; train them with: "
+                             f"{make_command(sweep, where)} (or drop --no-train)")
+        if missing:
+            print(f"note: {missing} of {runs_count(sweep)} runs of {sweep} are not saved in {where}; drawing from "
+                  f"the others")
 
 
 def _list_figures() -> None:
@@ -114,17 +151,18 @@ def _executor_options(parser) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="li2lib", description="The Li2 account of grokking: sweeps and benchmarks.")
     commands = parser.add_subparsers(dest="command", required=True)
-    sweep = commands.add_parser("sweep", help="re-make or finish one of the book's named sweeps")
-    sweep.add_argument("name", help="which sweep (li2lib sweeps lists them)")
-    sweep.add_argument("--folder", help="where each run is saved (default: the package's stored data)")
+    sweep = commands.add_parser("sweep", help="re-make or finish one of the book's named sweeps, or run your own")
+    sweep.add_argument("name", nargs="?", help="which named sweep (li2lib sweeps lists them)")
+    sweep.add_argument("--spec", help="a TOML, YAML or JSON file defining a sweep of your own, instead of NAME")
+    sweep.add_argument("--folder", help="where each run is saved (default: ./li2lib-runs/NAME)")
     _executor_options(sweep)
     commands.add_parser("sweeps", help="list the named sweeps")
     figure = commands.add_parser("figure", help="re-make one of the paper's figures")
     figure.add_argument("name", help="which figure, e.g. fig9 (li2lib figures lists them)")
     figure.add_argument("--scale", choices=["cpu", "paper"], default="cpu",
                         help="cpu: the book's stored scale; paper: the paper's (default cpu)")
-    figure.add_argument("--folder", help="parent folder of the sweeps' runs (default: the package's stored data "
-                                         "at cpu scale, ./li2lib-runs at paper scale)")
+    figure.add_argument("--folder", help="parent folder of the sweeps' runs (default: ./li2lib-runs; at cpu scale "
+                                         "the package's stored data until ./li2lib-runs/SWEEP exists)")
     figure.add_argument("--out", help="image file to write (default NAME-SCALE.png)")
     figure.add_argument("--no-train", action="store_true", help="draw from the saved runs only")
     _executor_options(figure)
@@ -152,23 +190,25 @@ def main(argv=None) -> None:
     else:
         from .experiments.registry import SWEEPS
 
-        if args.name not in SWEEPS:
+        if (args.name is None) == (args.spec is None):
+            parser.error("give NAME or --spec FILE (one of them)")
+        if args.name is not None and args.name not in SWEEPS:
             parser.error(f"NAME must be one of {sorted(SWEEPS)}, got {args.name!r}")
     if args.workers < 1 or args.runs_per_task < 1:
         parser.error(f"--workers and --runs-per-task must be >= 1, got {args.workers} and {args.runs_per_task}")
     if args.scheduler and args.executor != "dask":
         parser.error("--scheduler needs --executor dask")
     if args.device:
-        from .training.config import check_device_name
+        from .training.config import resolve_device
 
         try:
-            check_device_name(args.device)
+            resolve_device(args.device)
         except ValueError as err:
-            parser.error(str(err))
-    if args.command == "figure":
-        _figure(args)
-    else:
-        _sweep(args)
+            raise SystemExit(f"li2lib: error: --device: {err}") from None
+    try:
+        _figure(args) if args.command == "figure" else _sweep(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        raise SystemExit(f"li2lib: error: {err}") from None
     return None
 
 

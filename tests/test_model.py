@@ -130,3 +130,50 @@ def test_bad_inputs():
         DeepNet(5, 4, layers=1)
     with pytest.raises(ValueError, match=r"a and b must be \(R, n\) index tensors"):
         PairInputs(torch.zeros(3, dtype=torch.long), torch.zeros(3, dtype=torch.long), 5)
+
+
+def test_a_registered_activation_trains_as_the_builtin_one(own_registry):
+    """x^2 registered twice (derivative by autograd, and by hand) trains exactly as 'square'."""
+    li2lib.register_activation("square_auto", lambda x: x * x)
+    li2lib.register_activation("square_hand", lambda x: x * x, lambda x: 2 * x)
+    settings = dict(hidden=24, epochs=25, train_fraction=0.5, device="cpu", progress=False)
+    builtin = li2lib.train(7, activation="square", **settings).history
+    for name in ("square_auto", "square_hand"):
+        own = li2lib.train(7, activation=name, **settings).history
+        for metric in ("train_loss", "test_acc", "gf_norm", "w_norm"):
+            np.testing.assert_allclose(own[metric], builtin[metric], rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("dense_backward", [False, True], ids=["index_add", "dense"])
+def test_blocked_readout_with_a_registered_activation_equals_the_dense_formula(own_registry, dense_backward):
+    li2lib.register_activation("cube", lambda x: x**3)
+    a, b, X = stacked_inputs(2, 5)
+    torch.manual_seed(2)
+    W = torch.randn(2, 10, 12, dtype=torch.float64, requires_grad=True)
+    V = torch.randn(2, 12, 5, dtype=torch.float64, requires_grad=True)
+    reference = (X @ W) ** 3 @ V
+    dout = torch.randn_like(reference)
+    want = torch.autograd.grad(reference, [W, V], dout)
+    out = pair_readout(W, V, PairInputs(a, b, 5, dense_backward=dense_backward, dtype=torch.float64), "cube", block=5)
+    torch.testing.assert_close(out, reference, rtol=1e-12, atol=1e-12)
+    for got, expected in zip(torch.autograd.grad(out, [W, V], dout), want):
+        torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_registration_checks_the_activation_once(own_registry):
+    before = dict(ACTIVATIONS)
+    with pytest.raises(ValueError, match=r"derivative of activation 'cube' disagrees with autograd: at x = .* gives"):
+        li2lib.register_activation("cube", lambda x: x**3, lambda x: 2 * x**2)  # should be 3 x^2
+    with pytest.raises(ValueError, match=r"activation 'centred' must act entry by entry"):
+        li2lib.register_activation("centred", lambda x: x - x.mean())
+    with pytest.raises(ValueError, match=r"activation 'total' must return a tensor of its input's shape"):
+        li2lib.register_activation("total", lambda x: x.sum())
+    with pytest.raises(ValueError, match=r"name must not be a built-in activation"):
+        li2lib.register_activation("relu", torch.relu)
+    with pytest.raises(ValueError, match=r"fn of activation 'f' must be a function"):
+        li2lib.register_activation("f", 3)
+    assert ACTIVATIONS == before  # nothing half-registered
+    with pytest.raises(ValueError, match=r"activation must be one of .*got 'cube'"):
+        li2lib.train(5, activation="cube", hidden=8, epochs=2, progress=False)
+    li2lib.register_activation("cube", lambda x: x**3, lambda x: 3 * x**2)
+    assert li2lib.TrainConfig(activation="cube").activation == "cube"

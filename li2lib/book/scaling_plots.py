@@ -9,9 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
-from ..measure.scaling import Crossing, LawFit, logistic
+from ..measure.scaling import LawFit
 
-__all__ = ["plot_phase_diagram", "plot_crossing", "plot_boundary", "plain_log_ticks"]
+__all__ = ["plot_phase_diagram", "plot_boundary", "plain_log_ticks"]
 
 
 def _ax(ax):
@@ -72,22 +72,6 @@ def plot_phase_diagram(orders, fractions, accuracies, ax=None, lines: dict | Non
     ax.set_xlabel("group (order $M$)" if labels is not None else "group order $M$")
     ax.set_ylabel("training fraction $p$")
     return mappable
-
-
-def plot_crossing(fractions, accuracies, crossing: Crossing, ax=None, color="C0", label=None):
-    """The runs of one group (final test accuracy against p), the fitted logistic and its p50."""
-    ax = _ax(ax)
-    p, acc = np.asarray(fractions, dtype=float), np.asarray(accuracies, dtype=float)
-    ax.plot(p, acc, "o", ms=3.5, color=color, alpha=0.6, label=label)
-    grid = np.geomspace(p.min(), p.max(), 200)
-    ax.plot(grid, logistic(grid, crossing.p50, crossing.width), color=color, lw=1.2)
-    lo, hi = crossing.interval()
-    ax.axvspan(lo, hi, color=color, alpha=0.15, lw=0)
-    ax.axvline(crossing.p50, color=color, lw=0.8, ls="--")
-    ax.set_xscale("log")
-    ax.set_xlabel("training fraction $p$")
-    ax.set_ylabel("final test accuracy")
-    return ax
 
 
 def plot_boundary(orders, crossings, fits: list[LawFit], ax=None, color="C0", label=None):

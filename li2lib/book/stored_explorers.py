@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from ..experiments.registry import DEPTH_NETS, stored_folder
-from ..experiments.sweeps import load_sweep
+from ..experiments.registry import DEPTH_NETS, stored_sweep
 from ..training import first_epoch
 from . import plots
 from .widgets import Explorer, Knob
@@ -30,7 +29,7 @@ def depth_explorer(layers: int = 3, v_init: str = "zero"):
         raise ValueError(f"layers must be one of {sorted(_DEPTH_NETS)}, got {layers!r}")
     if v_init not in _V_INIT:
         raise ValueError(f"v_init must be one of {sorted(_V_INIT)}, got {v_init!r}")
-    sweep = load_sweep(stored_folder("depth"))
+    sweep = stored_sweep("depth")
     knobs = [Knob("layers", "layers", list(_DEPTH_NETS), layers, static=list(_DEPTH_NETS)),
              Knob("v_init", "top layer at init", list(_V_INIT), v_init, static=list(_V_INIT), menu=True)]
 
@@ -69,7 +68,7 @@ def law_explorer(weight_decay: float = 2e-4, lr: float = 3e-3, train_fraction: f
     for name, v in values.items():
         if v not in LAW_VALUES[name]:
             raise ValueError(f"{name} must be one of {LAW_VALUES[name]}, got {v!r}")
-    sweep = load_sweep(stored_folder("stage-law"))
+    sweep = stored_sweep("stage-law")
     labels = {"weight_decay": "weight decay", "lr": "learning rate", "train_fraction": "training fraction",
               "hidden": "width K"}
     knobs = [Knob(name, labels[name], LAW_VALUES[name], v, static=LAW_VALUES[name]) for name, v in values.items()]

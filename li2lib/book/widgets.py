@@ -813,8 +813,7 @@ def muon_explorer(hidden: int = 40, lr: float = 1e-2, epochs: int = 500, seed: i
     Live: press "Train" to train the three optimizers at the chosen width, learning rate, epochs
     and seed, and plot test loss and test accuracy. Static: the stored ``muon_fig8`` sweep
     (2000 epochs, every seed stored), for each width and the learning rates 1e-3 and 1e-2."""
-    from ..experiments.registry import stored_folder
-    from ..experiments.sweeps import load_sweep
+    from ..experiments.registry import stored_sweep
 
     knobs = [
         Knob("hidden", "width K", [24, 32, 40, 60, 80, 120, 160], hidden, static=[40, 60, 80, 120], static_value=40),
@@ -830,7 +829,7 @@ def muon_explorer(hidden: int = 40, lr: float = 1e-2, epochs: int = 500, seed: i
         return _optimizer_curves(curves, f"ℤ₇₁, K = {hidden}, lr = {lr:g}, seed {seed}")
 
     def stored_figure(hidden, lr):
-        sweep = load_sweep(stored_folder("muon_fig8"))
+        sweep = stored_sweep("muon_fig8")
         curves = {opt: [r.history for r in sweep.where(optimizer=opt, hidden=hidden, lr=lr)] for opt in MUON_OPTIMIZERS}
         missing = [MUON_OPTIMIZERS[o] for o, c in curves.items() if not c]
         title = f"ℤ₇₁, K = {hidden}, lr = {lr:g}, all stored seeds"

@@ -4,7 +4,8 @@ Every experimental figure of the paper is a :class:`FigureSpec` in :data:`FIGURE
 sweeps of :data:`li2lib.experiments.registry.SWEEPS` hold its runs at each scale, the settings, the claim it
 supports, how to draw it and how to read the claim off the data. ``cpu`` is the scale the book
 stores (in ``li2lib/stored/NAME``, shipped with the package); ``paper`` is the paper's own
-setting, for a GPU or a cluster (saved by default in ``./li2lib-runs/NAME``).
+setting, for a GPU or a cluster. Runs trained by ``li2lib figure`` or ``li2lib sweep`` go to
+``./li2lib-runs/NAME`` (never into the installed package).
 
 :func:`run_figure` trains whatever runs of the figure's sweeps are missing (resumable: finished
 runs are files, an interrupted command picks up where it stopped; on any executor and device
@@ -18,22 +19,20 @@ by the names of the sweeps of the chapters that reproduce them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from .registry import SWEEPS, load_named_sweep, run_named_sweep, stored_folder
+from .registry import RUNS_FOLDER, SWEEPS, load_named_sweep, missing_runs, run_named_sweep, stored_folder
 from .sweeps import Sweep
 
-__all__ = ["SCALES", "FigureSpec", "FIGURES", "missing_sweeps", "sweep_folder", "run_named_sweep",
-           "load_named_sweep", "run_figure", "load_figure", "draw_figure", "figure_verdict", "runs_count"]
+__all__ = ["SCALES", "FigureSpec", "FIGURES", "missing_sweeps", "sweep_folder", "run_figure", "load_figure",
+           "draw_figure", "figure_verdict"]
 
 SCALES = ("cpu", "paper")
-
-PAPER_RUNS = Path("li2lib-runs")
-"""Default parent folder of paper-scale sweeps (relative to the working directory)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,6 @@ class FigureSpec:
     settings: dict
     draw: Callable | None = None
     verdict: Callable | None = None
-    notes: dict = field(default_factory=dict)
 
 
 def _check(name: str, scale: str) -> FigureSpec:
@@ -81,18 +79,40 @@ def _defined(name: str, scale: str) -> FigureSpec:
 
 
 def sweep_folder(sweep: str, scale: str, folder: str | Path | None = None) -> Path:
-    """Where a sweep's runs are saved: ``folder/sweep`` if a parent folder is given; else the
-    package's stored data at cpu scale and ``./li2lib-runs/sweep`` at paper scale."""
+    """Where a figure reads a sweep's runs: ``folder/sweep`` if a parent folder is given; else
+    ``./li2lib-runs/sweep`` (:data:`li2lib.experiments.registry.RUNS_FOLDER`), except at cpu
+    scale while that folder does not exist: then the package's stored data."""
     if folder is not None:
         return Path(folder) / sweep
-    return stored_folder(sweep) if scale == "cpu" else PAPER_RUNS / sweep
+    own = RUNS_FOLDER / sweep
+    return stored_folder(sweep) if scale == "cpu" and not own.is_dir() else own
+
+
+def _finish(sweep: str, scale: str, folder: str | Path | None, options: dict) -> Sweep:
+    """The sweep's runs, trained where missing. Training never writes into the package: at cpu
+    scale the stored runs are read as they are when complete, else copied to the folder that
+    receives the missing ones (so they are not trained again)."""
+    target = sweep_folder(sweep, scale, folder)
+    stored = stored_folder(sweep)
+    if target == stored:
+        if not missing_runs(sweep, stored):
+            return load_named_sweep(sweep, stored)
+        target = RUNS_FOLDER / sweep
+    if scale == "cpu" and stored.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        for path in stored.glob("[!.]*.npz"):
+            if not (target / path.name).exists():
+                shutil.copy2(path, target / path.name)
+    return run_named_sweep(sweep, target, **options)
 
 
 def run_figure(name: str, scale: str = "cpu", *, folder: str | Path | None = None, **options) -> dict[str, Sweep]:
     """Train (or finish) every sweep of figure ``name`` at ``scale``; returns name -> Sweep.
-    ``options``: executor, device, runs_per_task, threads, progress (see :func:`li2lib.experiments.registry.run_named_sweep`)."""
+    ``options``: executor, device, runs_per_task, threads, progress (see
+    :func:`li2lib.experiments.registry.run_named_sweep`). New runs go to ``folder/SWEEP``, by
+    default ``./li2lib-runs/SWEEP``, never into the package."""
     spec = _defined(name, scale)
-    return {s: run_named_sweep(s, sweep_folder(s, scale, folder), **options) for s in spec.sweeps[scale]}
+    return {s: _finish(s, scale, folder, options) for s in spec.sweeps[scale]}
 
 
 def load_figure(name: str, scale: str = "cpu", folder: str | Path | None = None) -> dict[str, Sweep]:
@@ -134,6 +154,16 @@ def _median_grok(records) -> float:
     """Median grok epoch, counting runs that never grokked as infinitely late."""
     g = _grok(records)
     return float(np.median(np.where(np.isnan(g), np.inf, g))) if len(g) else float("nan")
+
+
+def _groups(sweep) -> list[str]:
+    """The names of the sweep's groups, by order M (then name)."""
+    return [name for _, name in sorted({(r.order, r.group) for r in sweep})]
+
+
+def _order(sweep, group: str) -> int:
+    """The order M of the sweep's group named ``group``."""
+    return next(r.order for r in sweep if r.group == group)
 
 
 def _fmt_epoch(e: float) -> str:
@@ -330,7 +360,7 @@ def _variant_runs(sweep, variant, group):
 
 def _draw_variants(sweeps, scale, variants, horizon=None):
     sweep = sweeps["complex-ridge"]
-    groups = sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1]))
+    groups = _groups(sweep)
     fig, axes = _figure(len(variants))
     for ax, variant in zip(axes[0], variants):
         for i, g in enumerate(groups):
@@ -343,7 +373,7 @@ def _draw_variants(sweeps, scale, variants, horizon=None):
                 e = r.history["epoch"]
                 keep = e <= end
                 ax.plot(e[keep], r.history["test_acc"][keep], color=f"C{i}", lw=0.8, alpha=0.7,
-                        label=f"M = {g.split('_')[1]}" if r is records[0] else None)
+                        label=f"M = {r.order}" if r is records[0] else None)
         ax.set_title(variant, fontsize=10)
         ax.set_xscale("symlog", linthresh=10)
         ax.set_xlabel("epoch")
@@ -355,11 +385,11 @@ def _draw_variants(sweeps, scale, variants, horizon=None):
 
 def _verdict_variants(sweeps, scale, variants):
     sweep = sweeps["complex-ridge"]
-    groups = sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1]))
+    groups = _groups(sweep)
     parts = []
     for g in groups:
         medians = {v: _median_grok(_variant_runs(sweep, v, g)) for v in variants}
-        parts.append(f"M = {g.split('_')[1]}: " + ", ".join(f"{v} {_fmt_epoch(m)}" for v, m in medians.items()))
+        parts.append(f"M = {_order(sweep, g)}: " + ", ".join(f"{v} {_fmt_epoch(m)}" for v, m in medians.items()))
     return "median grok epoch: " + "; ".join(parts)
 
 
@@ -388,7 +418,7 @@ def _zero_init_sweep(sweeps, scale):
 
 def _draw_fig16(sweeps, scale):
     sweep = _zero_init_sweep(sweeps, scale)
-    groups = sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1]))
+    groups = _groups(sweep)
     fractions = sorted({r.settings["train_fraction"] for r in sweep})
     fig, axes = _figure(len(fractions), len(groups), height=2.2)
     for row, g in zip(axes, groups):
@@ -409,7 +439,7 @@ def _draw_fig16(sweeps, scale):
 def _verdict_fig16(sweeps, scale):
     sweep = _zero_init_sweep(sweeps, scale)
     parts = []
-    for g in sorted({r.group for r in sweep}, key=lambda n: int(n.split("_")[1])):
+    for g in _groups(sweep):
         for p in sorted({r.settings["train_fraction"] for r in sweep}):
             regular = _median_grok(sweep.where(group=g, train_fraction=p, init_scale_v=1.0))
             zero = _median_grok(sweep.where(group=g, train_fraction=p, init_scale_v=0.0))
@@ -480,7 +510,6 @@ FIGURES: dict[str, FigureSpec] = {
                 "and torch's Muon at several learning rates (the Muon chapter's sweep)",
          "paper": "M = 71, small K (pending: no paper-scale sweep is defined)"},
         _draw_fig8, _verdict_fig8,
-        notes={"names": "muon-paper is a placeholder: the Muon chapter stores the cpu sweep only"},
     ),
     "fig9": FigureSpec(
         "fig9", "Fig. 9", "more layers: longer training and more prominent grokking (ReLU, modular addition)",

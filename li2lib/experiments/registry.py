@@ -3,7 +3,8 @@
 ``SWEEPS`` names every sweep a chapter reads (or a paper figure needs), as ``dict(group or
 groups, base, runs)``; the runs of the CPU-scale ones are stored inside the package
 (``li2lib/stored/NAME``, :func:`stored_folder`). :func:`run_named_sweep` makes or finishes one
-(what ``li2lib sweep NAME`` does), :func:`load_named_sweep` and :func:`stored_run` read it back.
+(what ``li2lib sweep NAME`` does, in ``./li2lib-runs/NAME``), :func:`stored_sweep`,
+:func:`load_named_sweep` and :func:`stored_run` read it back.
 The machinery underneath (keys, saving, resuming, executors) is :mod:`li2lib.experiments.sweeps`.
 """
 
@@ -21,8 +22,12 @@ __all__ = [
     "LAW_VALUES",
     "DEPTH_NETS",
     "SCALING_FAMILIES",
+    "RUNS_FOLDER",
     "stored_folder",
+    "stored_sweep",
     "stored_run",
+    "missing_runs",
+    "make_command",
     "run_named_sweep",
     "load_named_sweep",
     "runs_count",
@@ -167,6 +172,11 @@ SWEEPS["tables"] = dict(
 )
 
 
+RUNS_FOLDER = Path("li2lib-runs")
+"""Where ``li2lib sweep NAME`` and ``li2lib figure`` save the runs they train: ``./li2lib-runs/NAME``
+(relative to the working directory; never inside the installed package)."""
+
+
 def stored_folder(name: str) -> Path:
     """Where the named sweep's results live: ``li2lib/stored/NAME`` inside the package."""
     if name not in SWEEPS:
@@ -180,9 +190,36 @@ def _spec_keys(sweep: str) -> list[tuple]:
     return [(as_group(g), spec["base"], spec["runs"]) for g in groups]
 
 
+def _keys(sweep: str) -> list[str]:
+    """The distinct run keys of the named sweep, in its order (a run listed twice counts once)."""
+    return list(dict.fromkeys(run_key(group, {**base, **run}) for group, base, runs in _spec_keys(sweep) for run in runs))
+
+
 def runs_count(sweep: str) -> int:
-    """How many runs the named sweep has, over all its groups."""
-    return sum(len(runs) for _, _, runs in _spec_keys(sweep))
+    """How many distinct runs the named sweep has, over all its groups."""
+    return len(_keys(sweep))
+
+
+def missing_runs(sweep: str, folder: str | Path) -> int:
+    """How many runs of the named sweep ``folder`` lacks."""
+    return sum(not (Path(folder) / f"{k}.npz").exists() for k in _keys(sweep))
+
+
+def make_command(sweep: str, folder: str | Path) -> str:
+    """The command that trains the named sweep's runs into ``folder``."""
+    default = Path(folder) == RUNS_FOLDER / sweep
+    return f"li2lib sweep {sweep}" + ("" if default else f" --folder {folder}")
+
+
+def stored_sweep(name: str) -> Sweep:
+    """Every saved run of the named sweep: those the package stores (:func:`stored_folder`), or,
+    for a sweep the package does not store (the paper-scale ones), those ``li2lib sweep NAME``
+    saved in ``./li2lib-runs/NAME``."""
+    for folder in (stored_folder(name), RUNS_FOLDER / name):
+        if folder.is_dir() and any(folder.glob("[!.]*.npz")):
+            return load_sweep(folder)
+    raise FileNotFoundError(f"no run of the sweep {name} is saved, neither in the package nor in "
+                            f"{RUNS_FOLDER / name}; make them with: li2lib sweep {name}")
 
 
 def run_named_sweep(sweep: str, folder: str | Path, *, executor=None, device: str | None = None,
@@ -204,10 +241,8 @@ def load_named_sweep(sweep: str, folder: str | Path) -> Sweep:
     """The saved runs of ``SWEEPS[sweep]`` in ``folder`` (missing runs are left out)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist; make it with: li2lib sweep {sweep}")
-    keys = [run_key(group, {**base, **run}) for group, base, runs in _spec_keys(sweep) for run in runs]
-    present = [k for k in dict.fromkeys(keys) if (folder / f"{k}.npz").exists()]
-    return load_sweep(folder, present)
+        raise FileNotFoundError(f"{folder} does not exist; make it with: {make_command(sweep, folder)}")
+    return load_sweep(folder, [k for k in _keys(sweep) if (folder / f"{k}.npz").exists()])
 
 
 def stored_run(name: str, folder: str | Path | None = None, *, group: Group | int | None = None, **run) -> RunRecord:
@@ -221,7 +256,7 @@ def stored_run(name: str, folder: str | Path | None = None, *, group: Group | in
         group = spec["group"]
     path = folder / f"{run_key(group, {**spec['base'], **run})}.npz"
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; make it with: li2lib sweep {name}")
+        raise FileNotFoundError(f"{path} is missing; make it with: {make_command(name, folder)}")
     return load_run(path)
 
 

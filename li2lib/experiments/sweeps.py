@@ -26,7 +26,18 @@ Workers write the files themselves, so the folder must be visible to all of them
 file system on a cluster). A worker that dies loses only the runs it had not finished.
 
 :func:`load_sweep` reads a folder back as a :class:`Sweep`: one record per run (settings,
-summary, provenance, history) and a :meth:`Sweep.table` of settings and summary metrics.
+summary, provenance, history, and the final weights if the sweep kept them) and a
+:meth:`Sweep.table` of settings and summary metrics.
+
+Your own measurements travel with the sweep: ``metrics={"name": fn}`` are logged like the
+standard ones (:mod:`li2lib.training.metrics`) and saved in every run (their final values
+in the summary too), ``keep_weights=True`` saves each run's final weights, ``stop_when``
+ends runs early. Activations and losses you registered
+(:func:`li2lib.register_activation`, :func:`li2lib.register_loss`) are sent with every task
+and registered again in the worker, so process pools and dask workers know them. Every
+function given must be picklable by the executor: a ``ProcessPoolExecutor`` pickles by
+reference (functions defined at the top level of a module), dask also takes lambdas and
+functions defined in a notebook.
 
 The sweeps behind the book's stored data are named in :mod:`li2lib.experiments.registry`;
 re-make or finish one with ``li2lib sweep NAME``.
@@ -37,9 +48,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import inspect
 import json
 import platform
+import sys
 import time
+import types
 import typing
 from pathlib import Path
 
@@ -47,12 +61,16 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..groups import Group, as_group
+from ..data import seeded_split, train_count
+from ..groups import Group, as_group, parse_group
 from ..io import atomic_savez, remove_stale_temporaries
+from ..model import activations
 from ..seeding import offset_seed
-from ..training import PER_RUN, TrainConfig, TrainResult, first_epoch
+from ..training import PER_RUN, TrainConfig, TrainResult, first_epoch, losses
 from ..training.config import KEY_NEUTRAL, make_configs
-from ..training.engine import train_configs
+from ..training.engine import check_hooks, train_configs
+from ..training.metrics import metric_names
+from ..training.result import GROK_THRESHOLD
 
 __all__ = [
     "RunRecord",
@@ -65,14 +83,9 @@ __all__ = [
     "load_run",
 ]
 
-GROK_THRESHOLD = 0.95
-"""The test accuracy whose first epoch the summary reports as ``grok_epoch``."""
-
-
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    # read from the package at call time (it imports this module: no import back, no cycle)
+    return sys.modules[__name__.split(".")[0]].__version__
 
 
 def _major_version() -> str:
@@ -105,39 +118,82 @@ def _group_id(group: Group) -> dict:
     return {"name": group.name, "order": group.order, "table_sha1": digest}
 
 
-def run_key(group: Group | int, settings: dict | TrainConfig) -> str:
+def _code_bytes(code: types.CodeType) -> bytes:
+    """A code object's bytecode, names and constants (nested code objects likewise, never by
+    their memory address)."""
+    parts = [code.co_code, repr(code.co_names).encode()]
+    parts += [_code_bytes(c) if isinstance(c, types.CodeType) else repr(c).encode() for c in code.co_consts]
+    return b"\x00".join(parts)
+
+
+def _function_id(fn) -> str:
+    """A function as a key can name it: its qualified name and a digest of its source, or of
+    its bytecode for a lambda (whose source is the whole statement around it) or where the
+    source is not available."""
+    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+    code = getattr(fn, "__code__", None)
+    try:
+        if "<lambda>" in name:
+            raise OSError
+        body = inspect.getsource(fn).encode()
+    except (OSError, TypeError):
+        body = _code_bytes(code) if code is not None else repr(fn).encode()
+    return f"{name}:{hashlib.sha1(body).hexdigest()[:12]}"
+
+
+def _custom_functions(config: TrainConfig, stop_when=None) -> dict:
+    """The user's functions a run depends on (a registered activation or loss, ``stop_when``),
+    by :func:`_function_id`: empty for the built-in ones, so their keys are unchanged."""
+    out = {}
+    if config.activation in activations.registered_activations():
+        out["activation"] = _function_id(activations.registered_activations()[config.activation][0])
+    if config.loss in losses.registered_losses():
+        out["loss"] = _function_id(losses.registered_losses()[config.loss])
+    if stop_when is not None:
+        out["stop_when"] = _function_id(stop_when)
+    return out
+
+
+def run_key(group: Group | int, settings: dict | TrainConfig, stop_when=None) -> str:
     """The file name (without .npz) of a run: ``<group>-<digest>``, the digest over the full
     effective settings (defaults filled in, the device left out: it does not change the
     experiment; settings added later left out at their neutral values, ``KEY_NEUTRAL``, so
     adding a setting keeps every stored key), the group's name and table, and li2lib's major
-    version."""
+    version. A registered activation or loss, and ``stop_when``, enter by their source code
+    (two functions registered under one name never share a file)."""
     group = as_group(group)
-    settings = canonical_settings(_config(settings))
+    config = _config(settings)
+    settings = canonical_settings(config)
     settings.pop("device")
     for name, neutral in KEY_NEUTRAL.items():
         if settings[name] == neutral:
             del settings[name]
-    payload = json.dumps({"group": _group_id(group), "settings": settings, "li2lib": _major_version()}, sort_keys=True)
+    payload = {"group": _group_id(group), "settings": settings, "li2lib": _major_version()}
+    custom = _custom_functions(config, stop_when)
+    if custom:
+        payload["functions"] = custom
+    payload = json.dumps(payload, sort_keys=True)
     slug = "".join(ch if ch.isalnum() else "_" for ch in group.name)
     return f"{slug}-{hashlib.sha1(payload.encode()).hexdigest()[:16]}"
 
 
-def summarize(history: dict) -> dict:
+def summarize(history: dict, extra: tuple[str, ...] = ()) -> dict:
     """Summary metrics of one run's history: the first epoch at test accuracy >= 0.95
-    (``grok_epoch``, NaN if never), final accuracies and losses, the last logged epoch."""
+    (``grok_epoch``: :func:`li2lib.first_epoch` at ``GROK_THRESHOLD``, NaN if never), final
+    accuracies and losses, the last logged epoch, and ``final_NAME`` for each metric of ``extra``."""
     logged = len(history["epoch"]) > 0
 
     def last(name):
         return float(history[name][-1]) if logged else float("nan")
 
-    grok = first_epoch(history, "test_acc", GROK_THRESHOLD) if logged else None
     return {
-        "grok_epoch": float("nan") if grok is None else float(grok),
+        "grok_epoch": float(first_epoch(history, "test_acc", GROK_THRESHOLD, missing=float("nan"))),
         "final_train_acc": last("train_acc"),
         "final_test_acc": last("test_acc"),
         "final_train_loss": last("train_loss"),
         "final_test_loss": last("test_loss"),
         "epochs_run": int(history["epoch"][-1]) if logged else 0,
+        **{f"final_{name}": last(name) for name in extra},
     }
 
 
@@ -153,23 +209,28 @@ def _provenance(result: TrainResult) -> dict:
     }
 
 
-def save_run(path: str | Path, result: TrainResult) -> None:
-    """Write one finished run (settings, summary, provenance, history) to ``path`` atomically."""
+def save_run(path: str | Path, result: TrainResult, extra: tuple[str, ...] = (), keep_weights: bool = False) -> None:
+    """Write one finished run (settings, summary, provenance, history; its final weights if
+    ``keep_weights``) to ``path`` atomically. ``extra``: the names of the user's metrics,
+    summarised by their final values."""
     path = Path(path)
     meta = {
         "key": path.stem,
         "group": _group_id(result.group),
         "settings": canonical_settings(result.config),
-        "summary": {**summarize(result.history), "wall_time": result.wall_time, "diverged": result.error is not None},
+        "summary": {**summarize(result.history, extra), "wall_time": result.wall_time,
+                    "diverged": result.error is not None},
         "provenance": _provenance(result),
         "error": result.error,
     }
-    atomic_savez(path, meta=json.dumps(meta), **{f"history/{k}": v for k, v in result.history.items()})
+    weights = {f"params/{k}": v for k, v in result.params.items()} if keep_weights else {}
+    atomic_savez(path, meta=json.dumps(meta), **{f"history/{k}": v for k, v in result.history.items()}, **weights)
 
 
 class RunRecord(typing.NamedTuple):
     """One stored run. ``settings`` are the full effective settings (a dict of
-    :class:`li2lib.TrainConfig` fields); ``group`` names the group."""
+    :class:`li2lib.TrainConfig` fields); ``group`` names the group and ``order`` is its order M;
+    ``params`` the final weights by name (``W``, ``V``, ...) if the sweep kept them, else None."""
 
     settings: dict
     history: dict
@@ -178,6 +239,41 @@ class RunRecord(typing.NamedTuple):
     group: str
     key: str
     error: str | None
+    params: dict | None = None
+    order: int | None = None
+
+    @property
+    def config(self) -> TrainConfig:
+        """The run's settings as the :class:`li2lib.TrainConfig` it was trained with."""
+        settings = dict(self.settings)
+        if isinstance(settings["snapshots"], list):
+            settings["snapshots"] = tuple(settings["snapshots"])
+        return TrainConfig(**settings)
+
+    def to_result(self, group: Group | int | None = None) -> TrainResult:
+        """The run as a :class:`li2lib.TrainResult`: its config, its group (``group``, or the one
+        its name gives, :func:`li2lib.groups.parse_group`; a group whose table differs from the
+        one the run was trained on is refused), its history, its split (drawn again from its
+        seed) and its final weights if the sweep kept them (else ``params`` is empty)."""
+        try:
+            group = as_group(group) if group is not None else parse_group(self.group)
+        except ValueError:
+            raise ValueError(f"group must be given for run {self.key}: its name {self.group!r} does not "
+                             f"name a group li2lib can build") from None
+        if run_key(group, self.config) != self.key:
+            raise ValueError(f"group must be the one run {self.key} was trained on ({self.group}), got {group.name}")
+        c, pairs = self.config, group.order**2
+        train_idx, test_idx = seeded_split(pairs, train_count(pairs, train_fraction=c.train_fraction,
+                                                              train_size=c.train_size), c.seed)
+        return TrainResult(config=c, group=group, params=dict(self.params or {}), history=self.history,
+                           train_idx=train_idx, test_idx=test_idx, wall_time=self.summary.get("wall_time", 0.0),
+                           device=self.provenance.get("device", "cpu"), error=self.error)
+
+
+def _has(path: Path, names: list[str]) -> bool:
+    """Whether the saved run at ``path`` holds every array of ``names``."""
+    with np.load(path) as data:
+        return set(names) <= set(data.files)
 
 
 def load_run(path: str | Path) -> RunRecord:
@@ -185,8 +281,9 @@ def load_run(path: str | Path) -> RunRecord:
     with np.load(path) as data:
         meta = json.loads(str(data["meta"]))
         history = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("history/")}
+        params = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("params/")} or None
     return RunRecord(meta["settings"], history, meta["summary"], meta["provenance"], meta["group"]["name"], meta["key"],
-                     meta["error"])
+                     meta["error"], params, meta["group"]["order"])
 
 
 class Sweep(list):
@@ -217,8 +314,11 @@ class Sweep(list):
         return [n for n in names if len({json.dumps(r.group if n == "group" else r.settings[n]) for r in self}) > 1]
 
     def to_pandas(self):
-        """:meth:`table` as a pandas DataFrame (needs pandas)."""
-        import pandas as pd
+        """:meth:`table` as a pandas DataFrame (needs pandas: ``pip install li2lib[analysis]``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_pandas needs pandas: pip install 'li2lib[analysis]' (Sweep.table() needs nothing)") from None
 
         return pd.DataFrame(self.table())
 
@@ -242,18 +342,55 @@ def load_sweep(folder: str | Path, keys: list[str] | None = None) -> Sweep:
     return Sweep(load_run(p) for p in paths)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Extras:
+    """What a task carries besides its runs: the user's metrics, stop rule, whether to keep
+    the weights, and the activations and losses registered in the submitting process."""
+
+    metrics: dict | None = None
+    stop_when: typing.Callable | None = None
+    keep_weights: bool = False
+    activations: dict = dataclasses.field(default_factory=activations.registered_activations)
+    losses: dict = dataclasses.field(default_factory=losses.registered_losses)
+
+    def install(self) -> None:
+        """Register, in this (worker) process, what the submitting process had registered."""
+        for name, (fn, derivative) in self.activations.items():
+            if activations.registered_activations().get(name) != (fn, derivative):
+                activations.register_activation(name, fn, derivative)
+        for name, fn in self.losses.items():
+            if losses.registered_losses().get(name) is not fn:
+                losses.register_loss(name, fn)
+
+    def arrays(self, names: tuple[str, ...]) -> list[str]:
+        """The arrays a saved run must hold to satisfy this sweep (``names``: its weights)."""
+        return [f"history/{m}" for m in self.metrics or {}] + [f"params/{n}" for n in names if self.keep_weights]
+
+    def complete(self, path: Path, names: tuple[str, ...]) -> bool:
+        return path.exists() and (not self.arrays(names) or _has(path, self.arrays(names)))
+
+
+def _weight_names(group: Group, config: TrainConfig) -> tuple[str, ...]:
+    return tuple(config.network(group.order, hidden=1).shapes())
+
+
 def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], threads: int | None = None,
-                progress: bool = False) -> list[str]:
+                extras: _Extras = _Extras(), progress: bool = False) -> list[str]:
     """One task of a sweep: train ``configs`` (which can share a batch) with train_configs and
     save each run to its path as soon as it finishes. Runs in a worker process. Runs already
-    saved are skipped, so an executor may retry a task (e.g. after losing a worker) safely."""
-    todo = [i for i, path in enumerate(paths) if not Path(path).exists()]
+    saved (with what ``extras`` asks for) are skipped, so an executor may retry a task (e.g.
+    after losing a worker) safely."""
+    extras.install()
+    names = _weight_names(group, configs[0])
+    todo = [i for i, path in enumerate(paths) if not extras.complete(Path(path), names)]
     if not todo:
         return paths
     configs, saved, paths = [configs[i] for i in todo], paths, [paths[i] for i in todo]
     if threads:
         torch.set_num_threads(threads)
-    train_configs(group, configs, progress=progress, callback=lambda i, result: save_run(paths[i], result))
+    extra = tuple(extras.metrics or {})
+    train_configs(group, configs, progress=progress, metrics=extras.metrics, stop_when=extras.stop_when,
+                  callback=lambda i, result: save_run(paths[i], result, extra, extras.keep_weights))
     return saved
 
 
@@ -276,15 +413,27 @@ def run_sweep(
     runs_per_task: int = 32,
     threads_per_task: int | None = None,
     progress: bool = True,
+    metrics: dict | None = None,
+    stop_when=None,
+    keep_weights: bool = False,
 ) -> Sweep:
     """Train every run of ``runs`` (dicts of settings over ``base``) not yet saved in ``folder``.
 
-    Returns the :class:`Sweep` of all of them, in the order of ``runs``, finished and loaded
-    alike. ``executor``: None, or any object with ``submit(fn, *args)`` (see the module
-    docstring). Every setting is checked before any work. If tasks fail, the others still
-    run, their runs are saved, and a RuntimeError reports the failures at the end.
+    Returns the :class:`Sweep` of all of them, one record per distinct run (a run listed twice
+    is trained and returned once) in the order of ``runs``, finished and loaded alike.
+    ``executor``: None, or any object with ``submit(fn, *args)`` (see the module docstring).
+    ``metrics``: extra metrics, name -> function of an :class:`li2lib.training.metrics.EvalState`
+    returning one number per run, logged at every evaluated epoch and saved with each run
+    (their final values in the summary as ``final_NAME``); a saved run that lacks one of them
+    is trained again. ``stop_when(state, values)``: see :func:`li2lib.train_many`; it enters
+    the runs' keys by its source. ``keep_weights``: save each run's final weights too
+    (``record.params``). Every setting is checked before any work. If tasks fail, the others
+    still run, their runs are saved, and a RuntimeError reports the failures at the end.
     """
     group = as_group(group)
+    if not isinstance(keep_weights, bool):
+        raise ValueError(f"keep_weights must be True or False, got {keep_weights!r}")
+    extras = _Extras(dict(metrics) if metrics is not None else None, stop_when, keep_weights)
     if isinstance(runs, dict) or not isinstance(runs, (list, tuple)) or not runs:
         raise ValueError(f"runs must be a non-empty list of dicts of settings, got {runs!r}")
     if isinstance(runs_per_task, bool) or not isinstance(runs_per_task, int) or runs_per_task < 1:
@@ -302,15 +451,17 @@ def run_sweep(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder)
-    keys = [run_key(group, c) for c in configs]
+    check_hooks(metrics, stop_when, None, metric_names(configs[0].network(group.order, hidden=1), None))
+    keys = [run_key(group, c, stop_when) for c in configs]
     missing = {}
     for i, key in enumerate(keys):
-        if not (folder / f"{key}.npz").exists():
+        if not extras.complete(folder / f"{key}.npz", _weight_names(group, configs[i])):
             missing.setdefault(key, i)
     tasks = _tasks(configs, list(missing.values()), runs_per_task)
 
     def arguments(task):
-        return group, [configs[i] for i in task], [str(folder / f"{keys[i]}.npz") for i in task], threads_per_task
+        return (group, [configs[i] for i in task], [str(folder / f"{keys[i]}.npz") for i in task], threads_per_task,
+                extras)
 
     bar = tqdm(total=len(missing), disable=not progress, desc=f"sweep {group.name}")
     failures = []
@@ -327,7 +478,7 @@ def run_sweep(
             f"{len(failures)} of {len(tasks)} tasks failed; the runs that finished are saved in {folder}, "
             f"run the sweep again to finish the rest. First failure: {failures[0]!r}"
         ) from failures[0]
-    return load_sweep(folder, keys)
+    return load_sweep(folder, list(dict.fromkeys(keys)))
 
 
 def _wait(futures: list, sizes: list[int], bar) -> list[BaseException]:

@@ -11,6 +11,7 @@ Elements are the integers 0..M-1 and ``table[a, b]`` is the index of the product
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 
@@ -29,6 +30,7 @@ __all__ = [
     "symmetric",
     "alternating",
     "from_table",
+    "parse_group",
 ]
 
 
@@ -204,7 +206,7 @@ def product(*factors) -> Group:
     """Direct product of groups; an int n stands for Z_n.
 
     ``product(4, 6)`` is Z_4 x Z_6. Element indices run over the factors in row-major
-    (C) order: the first factor varies slowest. Labels are tuples of the factors' labels.
+    (C) order: the first factor varies slowest. Labels are strings "(a,b,...)" of the factors' labels.
     """
     if not factors:
         raise ValueError("product needs at least one factor, got none")
@@ -269,3 +271,26 @@ def from_table(table, name: str = "H", labels: list[str] | None = None) -> Group
             )
     return Group(arr, name, labels)
 
+
+_FAMILIES = {"Z": cyclic, "D": dihedral, "Dic": dicyclic, "S": symmetric, "A": alternating}
+
+
+def parse_group(text) -> Group:
+    """A group from an int M (Z_M) or a name as li2lib writes it: ``Z_n``, ``D_n``, ``Dic_n``,
+    ``Q_8``, ``S_n``, ``A_n``, or a product of them joined by `` x `` (``"D_3 x Z_2"``)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return cyclic(text)
+    if not isinstance(text, str):
+        raise ValueError(f"group must be an int M or a group's name such as 'D_12', got {text!r}")
+    factors = []
+    for part in text.split(" x "):
+        part = part.strip()
+        match = re.fullmatch(r"(Z|D|Dic|S|A)_(\d+)", part)
+        if part == "Q_8":
+            factors.append(quaternion())
+        elif match:
+            factors.append(_FAMILIES[match[1]](int(match[2])))
+        else:
+            raise ValueError(f"group must be an int M or a name such as 'Z_23', 'D_12', 'Dic_3', 'Q_8', 'S_4', "
+                             f"'A_4' or 'Z_4 x Z_7', got {text!r}")
+    return factors[0] if len(factors) == 1 else product(*factors)

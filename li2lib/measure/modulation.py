@@ -29,6 +29,7 @@ import numpy as np
 from ..data import centered_targets, one_hot_inputs, pairs
 from ..groups import Group
 from ..model import ACTIVATIONS
+from ..model.activations import check_activation
 from ..theory.energy import missing_irrep_projector
 from ..theory.stage1 import centre
 from .spectra import covered_irreps, irrep_spectrum
@@ -63,8 +64,7 @@ def _data(group: Group, idx):
 
 
 def _sigma(activation):
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_activation(activation)
     import torch
 
     f = ACTIVATIONS[activation]

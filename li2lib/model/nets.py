@@ -18,7 +18,7 @@ import math
 
 import torch
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, check_activation
 from .pairs import PairInputs, Workspace, pair_preactivation, pair_readout
 
 __all__ = ["Network", "TwoLayer", "DeepNet", "make_network", "TwoLayerNet", "RESIDUALS", "HOLOMORPHIC", "check_residual"]
@@ -56,8 +56,7 @@ class Network:
 
     def __init__(self, order: int, hidden: int, activation: str = "square", *, output_scale: float = 1.0,
                  complex_weights: bool = False, imag_init: float = 0.0):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        check_activation(activation)
         if complex_weights and activation not in HOLOMORPHIC:
             raise ValueError(f"activation must be one of {list(HOLOMORPHIC)} with complex weights, got {activation!r}")
         self.order, self.hidden, self.activation = order, hidden, activation

@@ -19,13 +19,21 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .activations import ACTIVATIONS, DERIVATIVES
+from .activations import ACTIVATIONS, DERIVATIVES, check_activation
 
-__all__ = ["PairInputs", "Workspace", "pair_preactivation", "dense_preactivation", "pair_readout", "block_size"]
+__all__ = ["PairInputs", "Workspace", "pair_preactivation", "dense_preactivation", "pair_readout", "block_size",
+           "dense_backward"]
 
 CPU_BLOCK_ELEMENTS = 2**18
 """On a CPU, hidden units per block are chosen so a block of activations (runs x samples x
 units) holds about this many numbers (1 MB in float32: it stays in the L2/L3 cache)."""
+
+
+def dense_backward(device: torch.device) -> bool:
+    """Whether the first layer's backward pass on ``device`` is the dense product X^T dH (on a
+    GPU: fast and deterministic) rather than ``index_add_`` (on a CPU): the one place this rule
+    is written."""
+    return torch.device(device).type != "cpu"
 
 
 class PairInputs:
@@ -109,7 +117,7 @@ def pair_preactivation(W: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> tor
     single = W.dim() == 2
     if single:
         W, a, b = W[None], a[None], b[None]
-    x = PairInputs(a, b, W.shape[1] // 2, dense_backward=W.device.type != "cpu", dtype=W.dtype)
+    x = PairInputs(a, b, W.shape[1] // 2, dense_backward=dense_backward(W.device), dtype=W.dtype)
     H = _PairGather.apply(W, x)
     return H[0] if single else H
 
@@ -193,7 +201,6 @@ def pair_readout(
     Differentiable in W and V. ``block`` hidden units are processed at a time (default:
     :func:`li2lib.model.pairs.block_size`); pass the same ``workspace`` on every call to reuse its buffers.
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_activation(activation)
     block = block or block_size(W.shape[2], x.runs * x.n, W.device)
     return _BlockedReadout.apply(W, V, x, activation, block, workspace or Workspace())

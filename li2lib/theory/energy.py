@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..model import ACTIVATIONS
+from ..model.activations import check_activation
 
 __all__ = [
     "energy",
@@ -53,8 +54,7 @@ def _columns(W):
 
 
 def _check(X, Yt, W, activation):
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_activation(activation)
     X, Yt = np.asarray(X), np.asarray(Yt)
     if X.ndim != 2 or Yt.ndim != 2 or X.shape[0] != Yt.shape[0]:
         raise ValueError(f"X (n x d) and Yt (n x M) must have the same number of rows, got {X.shape} and {Yt.shape}")

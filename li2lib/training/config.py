@@ -75,6 +75,12 @@ class TrainConfig:
     Defaults are the paper's Fig. 3 setting (Z_71 is the group): K = 2048 hidden nodes, 40% of
     the table for training (n = 2016), sigma = x^2, MSE, Adam with lr 1e-3 and weight decay 2e-4.
 
+    ``activation``: sigma, one of 'square' (x^2), 'quadratic' (x + x^2), 'relu', 'silu',
+    'linear', or a name given to :func:`li2lib.register_activation`. ``loss``: 'mse' (the
+    paper's centred MSE), 'cross_entropy', or a name given to :func:`li2lib.register_loss`.
+    ``optimizer``: 'adam' (coupled L2 weight decay, the paper's), 'adamw', 'sgd', 'muon' (the
+    author's), 'muon_torch'. Give ``train_fraction`` (p) or ``train_size`` (n), not both.
+
     ``optimizer_options`` are the chosen optimizer's own options (see
     :data:`li2lib.training.optimizers.OPTIMIZERS`); the config stores them completed with their defaults.
     ``layers`` counts weight matrices including the readout (2 = the paper's net, Sec. 6 for
@@ -204,12 +210,21 @@ class TrainConfig:
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
+def _one_size(settings: dict, given: dict) -> dict:
+    """``settings`` with the training set's size named once: when ``given`` names one of
+    train_fraction and train_size but not the other, the other is cleared (a train_size replaces
+    the default or shared train_fraction, and the reverse). The one place this rule is written."""
+    for name, other in (("train_size", "train_fraction"), ("train_fraction", "train_size")):
+        if name in given and other not in given:
+            settings = {**settings, other: None}
+    return settings
+
+
 def _config(settings: dict, where: str, pairs: int | None) -> TrainConfig:
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise ValueError(f"{where}unknown setting(s) {unknown}; known settings: {list(SETTINGS)}")
-    if "train_size" in settings and "train_fraction" not in settings:
-        settings = {**settings, "train_fraction": None}
+    settings = _one_size(settings, settings)
     try:
         config = TrainConfig(**settings)
     except ValueError as err:
@@ -236,10 +251,5 @@ def make_configs(runs, shared: dict, pairs: int | None = None) -> list[TrainConf
                 f"runs[{i}] sets {shape_settings}, which must be the same for every run of a batch: pass "
                 f"them as shared settings (per-run settings are {list(PER_RUN)})"
             )
-        settings = {**shared, **run}
-        if "train_size" in run and "train_fraction" not in run:
-            settings["train_fraction"] = None
-        if "train_fraction" in run and "train_size" not in run:
-            settings["train_size"] = None
-        configs.append(_config(settings, f"runs[{i}]: ", pairs))
+        configs.append(_config(_one_size({**shared, **run}, run), f"runs[{i}]: ", pairs))
     return configs

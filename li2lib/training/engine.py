@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from ..data import seeded_split, train_count
 from ..groups import Group, as_group
 from ..model import Workspace
+from ..model.pairs import dense_backward as _dense_backward
 from ..seeding import offset_seed
 from .batch import Split
 from .config import COMPLEX_DTYPES, DTYPES, TrainConfig, make_configs, resolve_device
@@ -62,7 +63,9 @@ def _snapshot_epochs(epochs: int, snapshots: int | tuple[int, ...]) -> set[int]:
     return {0, *np.unique(np.round(np.geomspace(1, epochs, snapshots)).astype(int)).tolist()}
 
 
-def _check_hooks(metrics, stop_when, callback, names_in_use):
+def check_hooks(metrics, stop_when, callback, names_in_use):
+    """Raise ValueError unless ``metrics`` is a dict name -> function with names not in
+    ``names_in_use``, and ``stop_when`` and ``callback`` are functions or None."""
     if metrics is not None:
         if not isinstance(metrics, dict) or not all(isinstance(k, str) and callable(f) for k, f in metrics.items()):
             raise ValueError(f"metrics must be a dict of name -> function(EvalState), got {metrics!r}")
@@ -74,9 +77,17 @@ def _check_hooks(metrics, stop_when, callback, names_in_use):
             raise ValueError(f"{name} must be a function or None, got {value!r}")
 
 
-def _dense_backward(device: torch.device) -> bool:
-    """Whether the first layer's backward pass is the dense one-hot product (see li2lib.model.pairs)."""
-    return device.type != "cpu"
+def _checked_stop(stop_when):
+    """``stop_when`` that raises a ValueError naming it unless it returns one truth value per run."""
+    def stop(state, values):
+        runs = values["train_loss"].shape
+        answer = torch.as_tensor(stop_when(state, values))
+        if answer.shape != runs:
+            raise ValueError(f"stop_when must return one truth value per run, a tensor of shape {tuple(runs)}, "
+                             f"got shape {tuple(answer.shape)}")
+        return answer
+
+    return stop
 
 
 def _check_splits(splits, runs: int, pairs: int) -> list:
@@ -100,13 +111,11 @@ def _check_splits(splits, runs: int, pairs: int) -> list:
     return checked
 
 
-def _check_initial(initial, configs: list[TrainConfig], order: int) -> list:
+def _check_initial(initial, runs: int, shapes: dict) -> list:
     if initial is None:
-        return [None] * len(configs)
-    if not isinstance(initial, (list, tuple)) or len(initial) != len(configs):
-        raise ValueError(f"initial must be a list with one dict of weights or None per run ({len(configs)}), got {initial!r}")
-    c = configs[0]
-    shapes = c.network(order).shapes()
+        return [None] * runs
+    if not isinstance(initial, (list, tuple)) or len(initial) != runs:
+        raise ValueError(f"initial must be a list with one dict of weights or None per run ({runs}), got {initial!r}")
     for i, given in enumerate(initial):
         if given is None:
             continue
@@ -307,8 +316,12 @@ def train_many(
 
     Runs are stacked on a leading axis and trained as one model, ``runs_per_batch`` at a time
     (default: as many as fit in the free memory of the device). A run that stops (test
-    accuracy reached ``stop_at_test_acc``, ``stop_when(state, values)`` true, or divergence)
-    leaves the batch without affecting the others; a diverged run's result carries the message
+    accuracy reached ``stop_at_test_acc``, ``stop_when`` true, or divergence) leaves the batch
+    without affecting the others. ``stop_when(state, values)`` is called at every evaluated
+    epoch: ``state`` the :class:`li2lib.training.metrics.EvalState` of the batch's R runs,
+    ``values`` a dict metric name -> tensor (R,) of that epoch's metrics (the standard ones and
+    ``metrics``); it returns a bool tensor (R,), True for the runs to stop there (their history
+    ends at that epoch). For example ``stop_when=lambda s, v: v["train_loss"] < 1e-4``; a diverged run's result carries the message
     in ``.error`` instead of raising. ``callback(position, result)`` is called as each run
     finishes (e.g. to save it). ``sync_every``: epochs between host synchronisations (default 1
     on a CPU, 50 on a GPU). ``metrics``: extra metrics, see :mod:`li2lib.training.metrics`.
@@ -339,12 +352,13 @@ def train_configs(group: Group, configs: list[TrainConfig], *, progress: bool = 
     splits = _check_splits(splits, len(configs), group.order**2)
     configs = [c if split is None else dataclasses.replace(c, train_fraction=None, train_size=len(split[0]))
                for c, split in zip(configs, splits)]
-    initial = _check_initial(initial, configs, group.order)
+    network = configs[0].network(group.order)  # the shapes and names every run of the call shares
+    initial = _check_initial(initial, len(configs), network.shapes())
     for name, value in (("runs_per_batch", runs_per_batch), ("sync_every", sync_every)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
-    probe = configs[0].network(group.order, hidden=1)
-    _check_hooks(metrics, stop_when, callback, metric_names(probe, None))
+    check_hooks(metrics, stop_when, callback, metric_names(network, None))
+    stop_when = _checked_stop(stop_when) if stop_when is not None else None
     device = resolve_device(configs[0].device)
     sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)
 

@@ -5,6 +5,10 @@
 distance between the class-centred output and the centred one-hot e_y - 1/M. It differs from
 Eq. (1), which centres over samples and has a factor 1/2; the theory's quantities (G_F in
 :mod:`li2lib.training.metrics`) use Eq. (1) exactly.
+
+:func:`register_loss` adds one of your own, per sample::
+
+    li2lib.register_loss("hinge", lambda out, y: (1 - out.gather(-1, y[..., None])[..., 0] + out).clamp_min(0).sum(-1))
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "SAMPLE_LOSSES", "centered_mse", "mse_per_sample", "cross_entropy_per_sample"]
+__all__ = ["LOSSES", "SAMPLE_LOSSES", "centered_mse", "mse_per_sample", "cross_entropy_per_sample", "register_loss",
+           "registered_losses"]
 
 
 def mse_per_sample(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -38,3 +43,61 @@ SAMPLE_LOSSES = {"mse": mse_per_sample, "cross_entropy": cross_entropy_per_sampl
 
 LOSSES = {"mse": centered_mse, "cross_entropy": F.cross_entropy}
 """name -> mean loss over samples, for one run's (n, M) outputs."""
+
+BUILT_IN = tuple(LOSSES)
+"""The losses li2lib defines; :func:`register_loss` cannot replace them."""
+
+_REGISTERED: dict = {}
+"""name -> the per-sample loss as the user gave it (what a sweep sends to its workers)."""
+
+
+def _mean_of(fn):
+    def mean_loss(outputs, labels):
+        return fn(outputs, labels).mean()
+
+    return mean_loss
+
+
+def register_loss(name: str, fn) -> None:
+    """Make ``fn`` a training loss named ``name`` (``train(..., loss=name)``, sweeps).
+
+    ``fn(outputs, labels)`` is the loss of each sample: outputs (..., M) the network's
+    Y_hat, labels (...) integer classes, returning a tensor of shape ``labels.shape`` (the
+    engine averages it over each run's own samples; autograd differentiates it). It is tried
+    once, now, on a small batch: a wrong shape, a non-finite value or a loss autograd cannot
+    differentiate raises ValueError naming the loss. Registering a name again replaces your
+    earlier function; the built-in names (:data:`BUILT_IN`) cannot be replaced. The ridge
+    readout needs ``loss="mse"``. Sweeps send registered losses to their workers (see
+    :func:`li2lib.model.activations.register_activation` on picklability).
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like string, got {name!r}")
+    if name in BUILT_IN:
+        raise ValueError(f"name must not be a built-in loss ({list(BUILT_IN)}), got {name!r}")
+    if not callable(fn):
+        raise ValueError(f"loss {name!r} must be a function of (outputs, labels), got {fn!r}")
+    gen = torch.Generator().manual_seed(0)
+    outputs = torch.randn(2, 5, 7, generator=gen, dtype=torch.float64, requires_grad=True)
+    labels = torch.randint(0, 7, (2, 5), generator=gen)
+    try:
+        value = fn(outputs, labels)
+    except Exception as err:
+        raise ValueError(f"loss {name!r} failed on outputs (2, 5, 7) and labels (2, 5): {err!r}") from err
+    if not isinstance(value, torch.Tensor) or value.shape != labels.shape:
+        got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise ValueError(f"loss {name!r} must return one value per sample, shape labels.shape = (2, 5) for outputs "
+                         f"(2, 5, 7), got {got}")
+    if not torch.isfinite(value).all():
+        raise ValueError(f"loss {name!r} is not finite on a random batch")
+    try:
+        torch.autograd.grad(value.sum(), outputs)
+    except RuntimeError as err:
+        raise ValueError(f"loss {name!r} is not differentiable by autograd: {err}") from err
+    SAMPLE_LOSSES[name] = fn
+    LOSSES[name] = _mean_of(fn)
+    _REGISTERED[name] = fn
+
+
+def registered_losses() -> dict:
+    """The losses registered in this process: name -> per-sample function."""
+    return dict(_REGISTERED)

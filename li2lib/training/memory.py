@@ -8,6 +8,7 @@ import torch
 
 from ..data import train_count
 from ..model import block_size
+from ..model.pairs import dense_backward
 from .config import DTYPES, TrainConfig
 
 __all__ = ["run_bytes", "free_bytes", "runs_per_batch", "MEMORY_SHARE", "CPU_BATCH_ROWS"]
@@ -39,7 +40,7 @@ def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
         # block buffers of the first layer (all hidden units at once on a GPU)
         units = block_size(config.hidden, pairs, device) if device.type == "cpu" else config.hidden
         total += 6 * pairs * units * size
-        if device.type != "cpu":
+        if dense_backward(device):
             total += pairs * 2 * order * size  # the one-hot X of the dense backward pass
     else:
         # autograd keeps every layer's activations (pre- and post-) for the backward pass

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ..model import DeepNet, Network
 from .batch import Split
 
-__all__ = ["METRICS", "EvalState", "gf_norm", "centred_residual", "layer_gradients", "layer_gf_norms", "metric_names", "evaluate"]
+__all__ = ["METRICS", "EvalState", "gf_norm", "centered_residual", "layer_gradients", "layer_gf_norms", "metric_names", "evaluate"]
 
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "gf_norm")
 """The standard metrics, logged for every run; weight norms follow them."""
@@ -58,13 +58,13 @@ def gf_norm(outputs: torch.Tensor, labels: torch.Tensor, V: torch.Tensor, weight
     single = outputs.dim() == 2
     if single:
         outputs, labels, V = outputs[None], labels[None], V[None]
-    R = centred_residual(outputs, labels, torch.ones_like(labels, dtype=outputs.dtype) if weight is None else weight)
+    R = centered_residual(outputs, labels, torch.ones_like(labels, dtype=outputs.dtype) if weight is None else weight)
     gram = R.transpose(1, 2) @ R
     norm = ((gram * (V.transpose(1, 2) @ V.conj()).real).sum(dim=(1, 2))).clamp_min(0).sqrt() * output_scale
     return norm[0] if single else norm
 
 
-def centred_residual(outputs: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def centered_residual(outputs: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """P_1^perp (Y - Y_hat) per run over its own samples, zero on padding: (R, n, M)."""
     valid = (weight > 0).to(outputs.dtype)[..., None]
     R = (F.one_hot(labels, outputs.shape[-1]).to(outputs.dtype) - outputs) * valid
@@ -84,7 +84,7 @@ def layer_gradients(network: Network, params: dict, inputs, labels: torch.Tensor
     with torch.enable_grad():
         features = network.layer_features(params, inputs)
         outputs = (features[-1] @ params[network.readout]) * network.output_scale
-        residual = centred_residual(outputs.detach(), labels, weight)
+        residual = centered_residual(outputs.detach(), labels, weight)
         grads = torch.autograd.grad(outputs, features, grad_outputs=residual)
     return features, grads
 
@@ -129,6 +129,11 @@ def evaluate(state: EvalState, loss_fn, extra: dict | None) -> dict[str, torch.T
         per_layer = layer_gf_norms(net, state.params, train)
         for l in range(1, net.layers - 1):
             values[f"gf{l}_norm"] = per_layer[:, l - 1]
+    runs = values["train_loss"].shape
     for name, fn in (extra or {}).items():
-        values[name] = torch.as_tensor(fn(state), dtype=values["train_loss"].dtype, device=values["train_loss"].device)
+        value = torch.as_tensor(fn(state), dtype=values["train_loss"].dtype, device=values["train_loss"].device)
+        if value.shape != runs:
+            raise ValueError(f"metric {name!r} must return one number per run, a tensor of shape {tuple(runs)}, "
+                             f"got shape {tuple(value.shape)}")
+        values[name] = value
     return values

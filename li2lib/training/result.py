@@ -13,18 +13,25 @@ from ..groups import Group
 from ..io import atomic_savez
 from .config import TrainConfig
 
-__all__ = ["TrainResult", "TrainingDiverged", "first_epoch"]
+__all__ = ["TrainResult", "TrainingDiverged", "first_epoch", "GROK_THRESHOLD"]
 
 
-def first_epoch(history: dict, metric: str, threshold: float) -> int | None:
-    """The first logged epoch of ``history`` at which ``history[metric] >= threshold``, or None.
+GROK_THRESHOLD = 0.95
+"""The test accuracy whose first epoch is the book's "epoch of grokking"."""
 
-    ``first_epoch(h, "test_acc", 0.95)`` is the book's "epoch of grokking".
+
+def first_epoch(history: dict, metric: str, threshold: float, missing=None):
+    """The first logged epoch of ``history`` at which ``history[metric] >= threshold``; ``missing``
+    (default None) when there is none.
+
+    ``first_epoch(h, "test_acc", GROK_THRESHOLD)`` (0.95) is the book's "epoch of grokking"; a
+    sweep's summary stores it as ``grok_epoch`` with ``missing=float("nan")``, so that a run that
+    never grokked is a number in tables and arrays (``np.nanmedian`` skips it).
     """
     if metric not in history:
         raise ValueError(f"metric must be one of {sorted(history)}, got {metric!r}")
     hit = np.flatnonzero(np.asarray(history[metric]) >= threshold)
-    return int(history["epoch"][hit[0]]) if len(hit) else None
+    return int(history["epoch"][hit[0]]) if len(hit) else missing
 
 
 @dataclass
@@ -64,9 +71,26 @@ class TrainResult:
         """The readout, (K, M)."""
         return self.params["V"]
 
-    def first_epoch(self, metric: str, threshold: float) -> int | None:
-        """The first logged epoch at which ``history[metric] >= threshold``, or None."""
-        return first_epoch(self.history, metric, threshold)
+    def first_epoch(self, metric: str, threshold: float, missing=None):
+        """The first logged epoch at which ``history[metric] >= threshold``, else ``missing``."""
+        return first_epoch(self.history, metric, threshold, missing)
+
+    def history_table(self):
+        """:attr:`history` as a pandas DataFrame, one row per logged epoch (needs pandas:
+        ``pip install li2lib[analysis]``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("history_table needs pandas: pip install 'li2lib[analysis]' (or use save_history_csv)") from None
+        return pd.DataFrame(self.history)
+
+    def save_history_csv(self, path: str | Path) -> None:
+        """Write :attr:`history` to ``path`` as CSV: a header of metric names (``epoch`` first),
+        one row per logged epoch; needs no pandas."""
+        names = list(self.history)
+        rows = np.column_stack([np.asarray(self.history[n], dtype=np.float64) for n in names])
+        fmt = ["%d" if n == "epoch" else "%.17g" for n in names]
+        np.savetxt(path, rows.reshape(len(rows), len(names)), delimiter=",", header=",".join(names), comments="", fmt=fmt)
 
     def save(self, path: str | Path) -> None:
         """Write the whole result to ``path`` (.npz), atomically; read it with :meth:`load`."""

@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from li2lib.experiments.figures import FIGURES, draw_figure, figure_verdict, load_figure, missing_sweeps, run_figure  # noqa: E402
 from li2lib.book.stored_explorers import depth_explorer, law_explorer  # noqa: E402
@@ -41,3 +42,21 @@ def test_explorers_over_stored_sweeps():
     player = law_explorer().player()
     assert len(player.frames) == 1 + 2 + 2 + 2 + 1  # one knob at a time away from the defaults
     assert "<img" in player.html()
+
+
+def test_figures_read_stored_runs_and_train_into_li2lib_runs(tmp_path, monkeypatch):
+    from li2lib.experiments import figures, registry
+
+    monkeypatch.chdir(tmp_path)
+    assert figures.sweep_folder("knobs", "cpu") == registry.stored_folder("knobs")
+    assert figures.sweep_folder("fig3-paper", "paper") == Path("li2lib-runs/fig3-paper")
+    monkeypatch.setattr(figures, "run_named_sweep", lambda *a, **k: pytest.fail("a complete stored sweep was trained"))
+    assert len(figures.run_figure("fig3", "cpu")["knobs"]) == 13
+    # a stored sweep with runs missing: its stored runs are copied to ./li2lib-runs, the rest trained there
+    trained = {}
+    monkeypatch.setattr(figures, "missing_runs", lambda sweep, folder: 1)
+    monkeypatch.setattr(figures, "run_named_sweep", lambda sweep, folder, **k: trained.setdefault(sweep, folder))
+    figures.run_figure("fig3", "cpu")
+    assert trained == {"knobs": Path("li2lib-runs/knobs")}
+    assert len(list(Path("li2lib-runs/knobs").glob("*.npz"))) == 13
+    assert figures.sweep_folder("knobs", "cpu") == Path("li2lib-runs/knobs")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 import li2lib
 import li2lib.experiments.sweeps as sweeps
@@ -161,6 +162,89 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert not list(folder.glob(".*"))  # no temporary file is left
 
 
+
+
+# Your own activation, loss and metric, at the top level of this module so a process pool can
+# pickle them by reference. They are registered inside the tests, never at import: a worker
+# that imports this module to unpickle them learns the names only from the task itself.
+
+def cube(x):
+    return x**3
+
+
+def cube_derivative(x):
+    return 3 * x**2
+
+
+def l1_loss(outputs, labels):
+    return (outputs - torch.nn.functional.one_hot(labels, outputs.shape[-1]).to(outputs.dtype)).abs().sum(-1)
+
+
+def v_mean(state):
+    return state.params["V"].mean(dim=(1, 2))
+
+
+OWN = dict(BASE, activation="cube", loss="l1", epochs=8, init_scale_w=0.5)
+
+
+def register_own():
+    li2lib.register_activation("cube", cube, cube_derivative)
+    li2lib.register_loss("l1", l1_loss)
+
+
+def check_own_sweep(sweep: Sweep, runs: int):
+    assert len(sweep) == runs
+    for r in sweep:
+        assert r.settings["activation"] == "cube" and r.settings["loss"] == "l1"
+        assert set(r.params) == {"W", "V"} and r.params["V"].shape == (16, 7)
+        # the metric logged at the last epoch is the mean of the weights saved at the end
+        assert r.history["v_mean"][-1] == pytest.approx(float(r.params["V"].mean()), rel=1e-5)
+        assert r.summary["final_v_mean"] == r.history["v_mean"][-1]
+
+
+def test_own_activation_loss_and_metric_on_a_process_pool(tmp_path, own_registry):
+    register_own()
+    runs = [dict(seed=s) for s in range(3)]
+    options = dict(base=OWN, metrics={"v_mean": v_mean}, keep_weights=True, progress=False)
+    serial = run_sweep(7, runs, tmp_path / "serial", **options)
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parallel = run_sweep(7, runs, tmp_path / "pool", executor=pool, runs_per_task=1, **options)
+    # without the registry that travels with the task, a fresh worker does not know the names
+    config = li2lib.TrainConfig(**{**OWN, "seed": 5})
+    bare = sweeps._Extras(activations={}, losses={})
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with pytest.raises(ValueError, match="activation must be one of"):
+            pool.submit(sweeps._train_task, li2lib.cyclic(7), [config], [str(tmp_path / "x.npz")], None, bare).result()
+    check_own_sweep(parallel, 3)
+    histories_equal(serial, parallel, rtol=1e-5)
+    loaded = li2lib.load_sweep(tmp_path / "pool")
+    assert sorted(r.key for r in loaded) == sorted(r.key for r in parallel)
+
+
+def test_a_sweep_adds_missing_metrics_and_weights_and_lists_a_run_once(tmp_path):
+    runs = [dict(seed=0), dict(seed=1), dict(seed=0)]
+    plain = run_sweep(5, runs, tmp_path, base=BASE, progress=False)
+    assert len(plain) == 2 and plain[0].params is None and "v_mean" not in plain[0].history
+    richer = run_sweep(5, runs, tmp_path, base=BASE, progress=False, metrics={"v_mean": v_mean}, keep_weights=True)
+    assert [r.key for r in richer] == [r.key for r in plain] and len(list(tmp_path.glob("*.npz"))) == 2
+    assert all("v_mean" in r.history and set(r.params) == {"W", "V"} for r in richer)
+    histories_equal(plain, Sweep(r._replace(history={k: v for k, v in r.history.items() if k != "v_mean"})
+                                 for r in richer))
+
+
+def test_own_functions_enter_the_key(own_registry):
+    builtin = run_key(7, {})
+    li2lib.register_activation("cube", cube)
+    first = run_key(7, {"activation": "cube"})
+    li2lib.register_activation("cube", lambda x: x * x * x)  # another function under the same name
+    assert run_key(7, {"activation": "cube"}) != first
+    assert run_key(7, {}, stop_when=v_mean) != builtin and run_key(7, {}) == builtin
+    # a lambda is keyed by its code, not by the statement around it
+    rules = [lambda s, v: v["train_acc"] > 0.9, lambda s, v: v["train_acc"] > 0.9, lambda s, v: v["train_acc"] > 0.8]
+    keys = [run_key(7, {}, stop_when=rule) for rule in rules]
+    assert keys[0] == keys[1] != keys[2]
+
+
 dask_distributed = pytest.importorskip("dask.distributed")
 
 
@@ -220,7 +304,7 @@ def test_named_sweeps_are_stored_in_the_package():
 
 def test_console_command(tmp_path):
     out = subprocess.run([sys.executable, "-m", "li2lib", "sweeps"], capture_output=True, text=True, check=True)
-    assert "knobs: 16 runs" in out.stdout
+    assert "knobs: 13 runs" in out.stdout  # 16 listed, 4 of them the base setting itself
     bad = subprocess.run([sys.executable, "-m", "li2lib", "sweep", "nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "NAME must be one of" in bad.stderr
     script = textwrap.dedent("""
@@ -241,3 +325,18 @@ def test_submitit_executor_interface(tmp_path):
     sweep = run_sweep(5, [dict(seed=0), dict(seed=1), dict(seed=2)], tmp_path / "sweep", base=BASE, executor=executor,
                       runs_per_task=2, progress=False)
     assert [r.settings["seed"] for r in sweep] == [0, 1, 2]
+
+
+def test_own_activation_loss_and_metric_on_a_dask_cluster(tmp_path, own_registry):
+    """Lambdas travel too: dask pickles them by value."""
+    li2lib.register_activation("cube", lambda x: x**3)
+    li2lib.register_loss("l1", lambda out, y: (out - torch.nn.functional.one_hot(y, out.shape[-1]).to(out.dtype)).abs().sum(-1))
+    runs = [dict(seed=s) for s in range(3)]
+    options = dict(base=OWN, metrics={"v_mean": lambda s: s.params["V"].mean(dim=(1, 2))}, keep_weights=True,
+                   progress=False)
+    serial = run_sweep(7, runs, tmp_path / "serial", **options)
+    with dask_distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            dask_distributed.Client(cluster) as client:
+        parallel = run_sweep(7, runs, tmp_path / "dask", executor=client, runs_per_task=1, **options)
+    check_own_sweep(parallel, 3)
+    histories_equal(serial, parallel, rtol=1e-5)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from li2lib import groups
-from li2lib.groups import alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
+from li2lib.groups import alternating, cyclic, dicyclic, dihedral, from_table, parse_group, product, quaternion, symmetric
 
 ALL = [
     cyclic(1),
@@ -222,3 +222,13 @@ def test_tables_are_read_only():
     with pytest.raises(ValueError):
         g.table[0, 0] = 3
     assert groups.Group(g.table, "copy").order == 5
+
+
+def test_groups_by_name():
+    for group in (cyclic(12), dihedral(5), dicyclic(3), quaternion(), symmetric(3), alternating(4), product(4, 7),
+                  product(dihedral(3), 2)):
+        parsed = parse_group(group.name)
+        assert parsed.name == group.name and (parsed.table == group.table).all()
+    assert parse_group(23).name == "Z_23"
+    with pytest.raises(ValueError, match=r"group must be an int M or a name such as .*got 'Z23'"):
+        parse_group("Z23")

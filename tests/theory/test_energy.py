@@ -5,6 +5,8 @@ import functools
 import numpy as np
 import pytest
 
+import li2lib
+
 from li2lib.measure.spectra import (
     covered_irreps,
     dominant_irrep,
@@ -244,3 +246,15 @@ def test_bad_energy_inputs_raise():
         sphere_hessian(np.ones(10), X, Yt)
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         ascend(X, Yt, np.ones(10), steps=0)
+
+
+def test_a_registered_activation_has_the_builtin_energy(own_registry):
+    """E(w) and grad E of Theorem 1 take a registered activation by name: x^2 registered again
+    gives the built-in x^2's values."""
+    li2lib.register_activation("square_again", lambda x: x * x)
+    g = cyclic(7)
+    X, y = full_dataset(g)
+    Yt = centered_targets(y, g.order)
+    W = np.random.default_rng(0).standard_normal((14, 5))
+    np.testing.assert_allclose(energy(W, X, Yt, "square_again"), energy(W, X, Yt, "square"), rtol=1e-12)
+    np.testing.assert_allclose(energy_grad(W, X, Yt, "square_again"), energy_grad(W, X, Yt, "square"), rtol=1e-12)

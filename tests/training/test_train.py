@@ -201,3 +201,76 @@ def test_full_dataset_and_gather_agree_on_a_trained_net():
     torch.testing.assert_close(
         pair_preactivation(W, torch.as_tensor(a), torch.as_tensor(b)), torch.as_tensor(X) @ W
     )
+
+
+def hand_mse(outputs, labels):
+    """The paper's centred MSE per sample, written out: || C (y_hat - e_y) ||^2."""
+    diff = outputs - torch.nn.functional.one_hot(labels, outputs.shape[-1]).to(outputs.dtype)
+    return ((diff - diff.mean(-1, keepdim=True)) ** 2).sum(-1)
+
+
+def test_a_registered_loss_trains_as_the_builtin_one(own_registry):
+    li2lib.register_loss("mse_by_hand", hand_mse)
+    settings = dict(hidden=24, epochs=25, train_fraction=0.5, device="cpu", progress=False)
+    builtin = train(7, loss="mse", **settings).history
+    own = train(7, loss="mse_by_hand", **settings).history
+    for metric in ("train_loss", "test_loss", "test_acc", "gf_norm"):
+        np.testing.assert_allclose(own[metric], builtin[metric], rtol=1e-6, atol=0)
+
+
+def test_registration_checks_the_loss_once(own_registry):
+    with pytest.raises(ValueError, match=r"loss 'mean_mse' must return one value per sample, shape labels.shape"):
+        li2lib.register_loss("mean_mse", lambda out, y: hand_mse(out, y).mean())
+    with pytest.raises(ValueError, match=r"name must not be a built-in loss"):
+        li2lib.register_loss("mse", hand_mse)
+    with pytest.raises(ValueError, match=r"loss 'detached' is not differentiable"):
+        li2lib.register_loss("detached", lambda out, y: hand_mse(out.detach(), y))
+    with pytest.raises(ValueError, match=r"loss must be one of .*got 'mean_mse'"):
+        train(5, loss="mean_mse", hidden=8, epochs=2, progress=False)
+
+
+def test_a_metric_or_stop_rule_of_the_wrong_shape_is_named_and_seed_is_checked():
+    with pytest.raises(ValueError, match=r"metric 'v_mean' must return one number per run, a tensor of shape \(1,\), "
+                                         r"got shape \(\)"):
+        train(5, hidden=8, epochs=2, progress=False, metrics={"v_mean": lambda s: s.params["V"].mean()})
+    with pytest.raises(ValueError, match=r"stop_when must return one truth value per run, a tensor of shape \(1,\), "
+                                         r"got shape \(\)"):
+        train(5, hidden=8, epochs=2, progress=False, stop_when=lambda s, v: bool(v["train_acc"].mean() > 2))
+    with pytest.raises(ValueError, match=r"seed must be an integer >= 0, got -1"):
+        train(5, hidden=8, epochs=2, progress=False, seed=-1)
+
+
+def test_stop_when_sees_the_state_and_the_values():
+    seen = []
+
+    def stop(state, values):
+        seen.append((state.epoch, set(values)))
+        return values["train_acc"] >= 0.5
+
+    result = train(7, hidden=32, epochs=300, train_fraction=0.5, lr=1e-2, progress=False, device="cpu", stop_when=stop)
+    h = result.history
+    assert {"train_loss", "test_acc", "gf_norm", "w_norm"} <= seen[0][1] and seen[0][0] == 0
+    assert h["train_acc"][-1] >= 0.5 and (h["train_acc"][:-1] < 0.5).all() and h["epoch"][-1] < 300
+
+
+def test_help_of_trainconfig_lists_the_allowed_names():
+    doc = li2lib.TrainConfig.__doc__
+    for name in [*ACTIVATIONS, *LOSSES, *OPTIMIZERS]:
+        assert f"'{name}'" in doc, name
+    assert "register_activation" in doc and "register_loss" in doc
+
+
+def test_history_to_csv_and_pandas(tmp_path):
+    result = train(5, hidden=8, epochs=6, progress=False, device="cpu", metrics={"v_sum": lambda s: s.params["V"].sum(dim=(1, 2))})
+    result.save_history_csv(tmp_path / "h.csv")
+    back = np.genfromtxt(tmp_path / "h.csv", delimiter=",", names=True)
+    assert list(back.dtype.names) == list(result.history)
+    for name, values in result.history.items():
+        np.testing.assert_array_equal(back[name], values)  # %.17g: exact
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match=r"li2lib\[analysis\]"):
+            result.history_table()
+    else:
+        assert list(result.history_table().columns) == list(result.history)
