@@ -7,7 +7,7 @@ import math
 import torch
 
 from ..data import train_count
-from ..model import block_size
+from ..model import chunk_rows
 from .config import DTYPES, TrainConfig
 
 __all__ = ["run_bytes", "free_bytes", "runs_per_batch", "MEMORY_SHARE", "CPU_BATCH_ROWS"]
@@ -17,8 +17,7 @@ MEMORY_SHARE = 0.5
 
 CPU_BATCH_ROWS = 4096
 """On a CPU, a batch holds at most about this many training pairs over all its runs (at
-least one run). Batching only saves per-step overhead, which a large run does not have; past
-this size the blocks of the first layer get too thin to keep the matmuls efficient."""
+least one run). Batching only saves per-step overhead, which a large run does not have."""
 
 
 def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
@@ -36,11 +35,12 @@ def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
         side = min(pairs, config.hidden)
         total += pairs * config.hidden * (size + 8) + 3 * side * side * 8
     if config.layers == 2 and not config.complex_weights:
-        # block buffers of the first layer (all hidden units at once on a GPU)
-        units = block_size(config.hidden, pairs, device) if device.type == "cpu" else config.hidden
-        total += 6 * pairs * units * size
-        if device.type != "cpu":
-            total += pairs * 2 * order * size  # the one-hot X of the dense backward pass
+        if device.type == "cpu":
+            # the chunk buffers of the first layer (li2lib.model.pairs), shared by the runs
+            total += 4 * min(pairs, chunk_rows(config.hidden)) * config.hidden * size
+        else:
+            # all hidden units at once, and the one-hot X of the dense backward pass
+            total += 6 * pairs * config.hidden * size + pairs * 2 * order * size
     else:
         # autograd keeps every layer's activations (pre- and post-) for the backward pass
         total += 3 * config.layers * pairs * config.hidden * size
