@@ -17,6 +17,11 @@ engine is tested against.
 3. **Many runs**: ``li2lib.train_many`` per run-epoch against sequential ``li2lib.train``
    (CPU: Z_23, K=256, 16 runs; GPU: Z_71 and Z_127, K=2048, 64 runs), and on a GPU an estimate
    of the paper's Fig. 5 grid from the measured cost.
+4. **Scaling sweeps**: the cost of one run-epoch of ``li2lib.train_many`` in the setting of the
+   CPU-scale phase diagrams (K=512, x^2, MSE, Adam lr 5e-4, weight decay 2e-4, test set every
+   50 epochs) at Z_71 and Z_127 near their crossings (p = 0.162 and 0.105), 3 runs: the FLOPs
+   counted from the shapes (:func:`sweep_epoch_flops`), the achieved GFLOP/s, and that as a
+   fraction of a bare (n x K) @ (K x M) matmul timed in the same rounds.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from .groups import cyclic
 from .training import TrainConfig, resolve_device, train, train_many
 from .training.reference import PlainLoop
 
-__all__ = ["epoch_flops", "main"]
+__all__ = ["epoch_flops", "sweep_epoch_flops", "main"]
 
 
 def epoch_flops(M: int, K: int, n: int, n_test: int) -> tuple[float, float]:
@@ -46,6 +51,14 @@ def epoch_flops(M: int, K: int, n: int, n_test: int) -> tuple[float, float]:
     ours = readout * (3 * n + n_test)
     plain = ours + first * (2 * n + n_test)
     return ours, plain
+
+
+def sweep_epoch_flops(M: int, K: int, n: int, eval_every: int) -> float:
+    """Multiply-add FLOPs of one run-epoch of li2lib's training with the test set evaluated every
+    ``eval_every`` epochs: F V forward, F^T dY and dY V^T backward on the n training pairs
+    (3 x 2nKM; the first layer is a gather), and F V on the M^2 - n test pairs every
+    ``eval_every`` epochs."""
+    return 2.0 * K * M * (3 * n + (M * M - n) / eval_every)
 
 
 def _timed(fn, device):
@@ -112,6 +125,23 @@ def bench_many(M, K, R, epochs, device, rounds):
     return {k: v / (R * epochs) for k, v in t.items()}
 
 
+def bench_sweep(M, fraction, device, rounds, runs=3, epochs=100):
+    """(seconds per run-epoch of train_many in the scaling sweeps' setting, its FLOPs, the GFLOP/s
+    of a bare matmul of the same shapes), the first two timed in interleaved rounds."""
+    from .experiments.registry import SCALING_BASE
+
+    base = SCALING_BASE["cpu"]
+    K, n = base["hidden"], int(np.floor(fraction * M * M + 1e-9))
+    settings = {**base, "epochs": epochs - 1, "progress": False, "device": str(device)}
+    batch = [dict(train_fraction=fraction, seed=s) for s in range(runs)]
+    A, B = torch.randn(n, K, device=device), torch.randn(K, M, device=device)
+    reps = 3 * runs * epochs // 10
+    t = _interleaved({"train_many": lambda: train_many(M, batch, **settings),
+                      "matmul": lambda: [A @ B for _ in range(reps)]}, rounds, device)
+    return t["train_many"] / (runs * epochs), sweep_epoch_flops(M, K, n, base["eval_every"]), \
+        2.0 * n * K * M * reps / t["matmul"] / 1e9
+
+
 FIG5_SIZES = {
     # The four families of Fig. 5 with sizes up to 127 (Chapter on the scaling law): group orders.
     "Z_M prime": [23, 31, 41, 53, 61, 71, 83, 97, 113, 127],
@@ -171,6 +201,13 @@ def main(argv=None):
     if device.type == "cuda":
         hours = fig5_estimate(cost) / 3600
         print(f"   Fig. 5 grid (4 families, 10 fractions, 20 seeds, 3000 epochs, no early stop): <= {hours:.2f} h")
+
+    print("\n4. The scaling sweeps' setting (K=512, test set every 50 epochs), train_many, 3 runs")
+    for M, fraction in ((71, 0.162), (127, 0.105)):
+        seconds, flops, mm_gf = bench_sweep(M, fraction, device, args.rounds)
+        gf = flops / seconds / 1e9
+        print(f"   Z_{M}, p={fraction}: {flops / 1e9:.3f} GFLOP per run-epoch, {seconds * 1e3:.2f} ms: {gf:.1f} GFLOP/s "
+              f"= {gf / mm_gf:.0%} of a bare matmul ({mm_gf:.1f} GFLOP/s)")
 
 
 if __name__ == "__main__":

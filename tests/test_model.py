@@ -13,6 +13,7 @@ from li2lib.model import (
     PairInputs,
     TwoLayer,
     TwoLayerNet,
+    Workspace,
     chunk_rows,
     pair_preactivation,
     pair_readout,
@@ -96,11 +97,15 @@ def test_chunked_readout_equals_dense_formula_and_skips_padding(activation, rows
     monkeypatch.setattr(li2lib.model.pairs, "CPU_CHUNK_ELEMENTS", rows * K)
     assert chunk_rows(K) == rows
     x = PairInputs(a, b, M, dtype=torch.float64, counts=counts)
-    out = pair_readout(W, V, x, activation)
-    grads = torch.autograd.grad(out, [W, V], dout)
-    torch.testing.assert_close(out, reference, rtol=1e-12, atol=1e-12)
-    for got, want in zip(grads, ref_grads):
-        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+    ws = Workspace()
+    for workspace in (None, ws, ws):  # without one; with one (kept pre-activations), twice
+        out = pair_readout(W, V, x, activation, workspace=workspace)
+        with torch.no_grad():  # an evaluation between the forward and backward passes (as training does)
+            pair_readout(W, V, PairInputs(b, a, M, dtype=torch.float64, counts=counts), activation, workspace=workspace)
+        grads = torch.autograd.grad(out, [W, V], dout)
+        torch.testing.assert_close(out, reference, rtol=1e-12, atol=1e-12)
+        for got, want in zip(grads, ref_grads):
+            torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
 
 
 def test_chunks_cover_the_real_samples_once():

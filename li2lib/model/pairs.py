@@ -181,35 +181,38 @@ class _BlockedReadout(torch.autograd.Function):
 
 class _ChunkedReadout(torch.autograd.Function):
     """Y_hat = sigma(X W) V for stacked runs on a CPU, run by run in chunks of samples with all
-    hidden units (see module docstring); padding rows are skipped and left at 0."""
+    hidden units (see module docstring); padding rows are skipped and left at 0. With ``keep``
+    the pre-activations stay in the workspace for the backward pass, which then skips the
+    gather; the gradients are returned in workspace buffers (overwritten by the next backward)."""
 
     @staticmethod
-    def forward(ctx, W, V, x: PairInputs, activation: str, rows: int, ws: Workspace):
+    def forward(ctx, W, V, x: PairInputs, activation: str, rows: int, ws: Workspace, keep: bool):
         R, two_m, K = W.shape
         sigma = ACTIVATIONS[activation]
         Wf = W.reshape(R * two_m, K)
         out = W.new_zeros(R, x.n, V.shape[2])
+        kept = ws("kept H", (R * x.n, K), W) if keep else None
         for r, samples, flat in x.chunks(rows):
-            H = _chunk_preact(Wf, x, flat, rows, ws)
+            H = _chunk_preact(Wf, x, flat, rows, ws, None if kept is None else kept[flat])
             F = sigma(H, out=ws("F", (rows, K), W)[: len(H)])
             torch.mm(F, V[r], out=out[r, samples])
         ctx.save_for_backward(W, V)
-        ctx.x, ctx.activation, ctx.rows, ctx.ws = x, activation, rows, ws
+        ctx.x, ctx.activation, ctx.rows, ctx.ws, ctx.kept = x, activation, rows, ws, kept
         return out
 
     @staticmethod
     def backward(ctx, dout):
         W, V = ctx.saved_tensors
-        x, rows, ws = ctx.x, ctx.rows, ctx.ws
+        x, rows, ws, kept = ctx.x, ctx.rows, ctx.ws, ctx.kept
         sigma, dsigma = ACTIVATIONS[ctx.activation], DERIVATIVES[ctx.activation]
         R, two_m, K = W.shape
         need_w, need_v = ctx.needs_input_grad[:2]
         dout = dout.contiguous()
         Wf = W.reshape(R * two_m, K)
-        gW = W.new_zeros(R * two_m, K) if need_w else None
-        gV = torch.zeros_like(V) if need_v else None
+        gW = ws("grad W", (R * two_m, K), W).zero_() if need_w else None
+        gV = ws("grad V", V.shape, V).zero_() if need_v else None
         for r, samples, flat in x.chunks(rows):
-            H = _chunk_preact(Wf, x, flat, rows, ws)
+            H = kept[flat] if kept is not None else _chunk_preact(Wf, x, flat, rows, ws)
             F = ws("F", (rows, K), W)[: len(H)]
             d = dout[r, samples]
             if need_v:
@@ -217,13 +220,15 @@ class _ChunkedReadout(torch.autograd.Function):
             if need_w:
                 dH = torch.mm(d, V[r].T, out=ws("dH", (rows, K), W)[: len(H)]).mul_(dsigma(H, out=F))
                 gW.index_add_(0, x.rows_a[flat], dH).index_add_(0, x.rows_b[flat], dH)
-        return (gW.view(R, two_m, K) if need_w else None), gV, None, None, None, None
+        return (gW.view(R, two_m, K) if need_w else None), gV, None, None, None, None, None
 
 
-def _chunk_preact(Wf: torch.Tensor, x: PairInputs, flat: slice, rows: int, ws: Workspace) -> torch.Tensor:
-    """The pre-activations X W of the samples at flat rows ``flat``, (samples, K), in a workspace buffer."""
+def _chunk_preact(Wf: torch.Tensor, x: PairInputs, flat: slice, rows: int, ws: Workspace,
+                  out: torch.Tensor | None = None) -> torch.Tensor:
+    """The pre-activations X W of the samples at flat rows ``flat``, (samples, K), in ``out`` or a workspace buffer."""
     c, K = flat.stop - flat.start, Wf.shape[1]
-    return _gather(Wf, x.rows_a[flat], x.rows_b[flat], ws("H", (rows, K), Wf)[:c], ws("H2", (rows, K), Wf)[:c])
+    out = ws("H", (rows, K), Wf)[:c] if out is None else out
+    return _gather(Wf, x.rows_a[flat], x.rows_b[flat], out, ws("H2", (rows, K), Wf)[:c])
 
 
 def chunk_rows(hidden: int) -> int:
@@ -252,10 +257,14 @@ def pair_readout(
     Differentiable in W and V. On a CPU, without ``block``: run by run in chunks of
     :func:`chunk_rows` samples, padding rows (beyond ``x.counts``) skipped with outputs 0.
     Otherwise all samples at once, ``block`` hidden units at a time (default: all of them).
-    Pass the same ``workspace`` on every call to reuse its buffers.
+    Pass the same ``workspace`` on every call to reuse its buffers; on the CPU path with a
+    ``workspace`` and gradients enabled, the pre-activations are kept there for the backward
+    pass of this call, and the gradients it returns live there until the next backward pass
+    (so backpropagate each call before the next one with gradients, as training does).
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     if block is None and W.device.type == "cpu" and x.onehot is None:
-        return _ChunkedReadout.apply(W, V, x, activation, chunk_rows(W.shape[2]), workspace or Workspace())
+        keep = workspace is not None and torch.is_grad_enabled() and (W.requires_grad or V.requires_grad)
+        return _ChunkedReadout.apply(W, V, x, activation, chunk_rows(W.shape[2]), workspace or Workspace(), keep)
     return _BlockedReadout.apply(W, V, x, activation, block or W.shape[2], workspace or Workspace())
