@@ -61,24 +61,25 @@ def sweep_epoch_flops(M: int, K: int, n: int, eval_every: int) -> float:
     return 2.0 * K * M * (3 * n + (M * M - n) / eval_every)
 
 
-def _timed(fn, device):
+def _timed(fn, device, clock=time.perf_counter):
     if device.type == "cuda":
         torch.cuda.synchronize()
-    start = time.perf_counter()
+    start = clock()
     fn()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def _interleaved(contenders: dict, rounds: int, device) -> dict[str, float]:
-    """Median seconds of each zero-argument function over ``rounds`` interleaved rounds."""
+def _interleaved(contenders: dict, rounds: int, device, clock=time.perf_counter) -> dict[str, float]:
+    """Median seconds of each zero-argument function over ``rounds`` interleaved rounds, on
+    ``clock`` (wall time by default)."""
     for fn in contenders.values():  # warm-up: first optimizer step, allocator, caches
         fn()
     times = {k: [] for k in contenders}
     for _ in range(rounds):
         for k, fn in contenders.items():
-            times[k].append(_timed(fn, device))
+            times[k].append(_timed(fn, device, clock))
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
@@ -127,7 +128,8 @@ def bench_many(M, K, R, epochs, device, rounds):
 
 def bench_sweep(M, fraction, device, rounds, runs=3, epochs=100):
     """(seconds per run-epoch of train_many in the scaling sweeps' setting, its FLOPs, the GFLOP/s
-    of a bare matmul of the same shapes), the first two timed in interleaved rounds."""
+    of a bare matmul of the same shapes), both timed in interleaved rounds; on a CPU in the
+    process's CPU time on one thread, so that other load on a shared machine does not count."""
     from .experiments.registry import SCALING_BASE
 
     base = SCALING_BASE["cpu"]
@@ -136,8 +138,14 @@ def bench_sweep(M, fraction, device, rounds, runs=3, epochs=100):
     batch = [dict(train_fraction=fraction, seed=s) for s in range(runs)]
     A, B = torch.randn(n, K, device=device), torch.randn(K, M, device=device)
     reps = 3 * runs * epochs // 10
-    t = _interleaved({"train_many": lambda: train_many(M, batch, **settings),
-                      "matmul": lambda: [A @ B for _ in range(reps)]}, rounds, device)
+    contenders = {"train_many": lambda: train_many(M, batch, **settings), "matmul": lambda: [A @ B for _ in range(reps)]}
+    if device.type == "cpu":
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        t = _interleaved(contenders, rounds, device, clock=time.process_time)
+        torch.set_num_threads(threads)
+    else:
+        t = _interleaved(contenders, rounds, device)
     return t["train_many"] / (runs * epochs), sweep_epoch_flops(M, K, n, base["eval_every"]), \
         2.0 * n * K * M * reps / t["matmul"] / 1e9
 
@@ -202,7 +210,8 @@ def main(argv=None):
         hours = fig5_estimate(cost) / 3600
         print(f"   Fig. 5 grid (4 families, 10 fractions, 20 seeds, 3000 epochs, no early stop): <= {hours:.2f} h")
 
-    print("\n4. The scaling sweeps' setting (K=512, test set every 50 epochs), train_many, 3 runs")
+    print("\n4. The scaling sweeps' setting (K=512, test set every 50 epochs), train_many, 3 runs"
+          + (", 1 thread, CPU time" if device.type == "cpu" else ""))
     for M, fraction in ((71, 0.162), (127, 0.105)):
         seconds, flops, mm_gf = bench_sweep(M, fraction, device, args.rounds)
         gf = flops / seconds / 1e9
