@@ -36,8 +36,9 @@ def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
         total += pairs * config.hidden * (size + 8) + 3 * side * side * 8
     if config.layers == 2 and not config.complex_weights:
         if device.type == "cpu":
-            # the chunk buffers of the first layer (li2lib.model.pairs), shared by the runs
-            total += 4 * min(pairs, chunk_rows(config.hidden)) * config.hidden * size
+            # the pre-activations kept for the backward pass, and the chunk buffers of the first
+            # layer (li2lib.model.pairs), shared by the runs
+            total += (pairs + 4 * min(pairs, chunk_rows(config.hidden))) * config.hidden * size
         else:
             # all hidden units at once, and the one-hot X of the dense backward pass
             total += 6 * pairs * config.hidden * size + pairs * 2 * order * size
