@@ -54,6 +54,7 @@ class PairInputs:
         offset = torch.arange(self.runs, device=a.device)[:, None] * (2 * order)
         self.rows_a = (a + offset).reshape(-1)
         self.rows_b = (b + order + offset).reshape(-1)
+        self.rows_ab = torch.stack([self.rows_a, self.rows_b], dim=1)  # one (a, b) bag per sample
         self.onehot = None
         if dense_backward:
             self.onehot = torch.cat([F.one_hot(a, order), F.one_hot(b, order)], dim=2).to(dtype)
@@ -182,8 +183,8 @@ class _BlockedReadout(torch.autograd.Function):
 class _ChunkedReadout(torch.autograd.Function):
     """Y_hat = sigma(X W) V for stacked runs on a CPU, run by run in chunks of samples with all
     hidden units (see module docstring); padding rows are skipped and left at 0. With ``keep``
-    the pre-activations stay in the workspace for the backward pass, which then skips the
-    gather; the gradients are returned in workspace buffers (overwritten by the next backward)."""
+    the pre-activations are kept for the backward pass, which then skips the gather; the
+    gradients are returned in workspace buffers (overwritten by the next backward)."""
 
     @staticmethod
     def forward(ctx, W, V, x: PairInputs, activation: str, rows: int, ws: Workspace, keep: bool):
@@ -191,11 +192,13 @@ class _ChunkedReadout(torch.autograd.Function):
         sigma = ACTIVATIONS[activation]
         Wf = W.reshape(R * two_m, K)
         out = W.new_zeros(R, x.n, V.shape[2])
-        kept = ws("kept H", (R * x.n, K), W) if keep else None
+        kept = [] if keep else None
         for r, samples, flat in x.chunks(rows):
-            H = _chunk_preact(Wf, x, flat, rows, ws, None if kept is None else kept[flat])
+            H = _chunk_preact(Wf, x, flat)
             F = sigma(H, out=ws("F", (rows, K), W)[: len(H)])
             torch.mm(F, V[r], out=out[r, samples])
+            if keep:
+                kept.append(H)
         ctx.save_for_backward(W, V)
         ctx.x, ctx.activation, ctx.rows, ctx.ws, ctx.kept = x, activation, rows, ws, kept
         return out
@@ -211,8 +214,8 @@ class _ChunkedReadout(torch.autograd.Function):
         Wf = W.reshape(R * two_m, K)
         gW = ws("grad W", (R * two_m, K), W).zero_() if need_w else None
         gV = ws("grad V", V.shape, V).zero_() if need_v else None
-        for r, samples, flat in x.chunks(rows):
-            H = kept[flat] if kept is not None else _chunk_preact(Wf, x, flat, rows, ws)
+        for i, (r, samples, flat) in enumerate(x.chunks(rows)):
+            H = kept[i] if kept is not None else _chunk_preact(Wf, x, flat)
             F = ws("F", (rows, K), W)[: len(H)]
             d = dout[r, samples]
             if need_v:
@@ -223,12 +226,10 @@ class _ChunkedReadout(torch.autograd.Function):
         return (gW.view(R, two_m, K) if need_w else None), gV, None, None, None, None, None
 
 
-def _chunk_preact(Wf: torch.Tensor, x: PairInputs, flat: slice, rows: int, ws: Workspace,
-                  out: torch.Tensor | None = None) -> torch.Tensor:
-    """The pre-activations X W of the samples at flat rows ``flat``, (samples, K), in ``out`` or a workspace buffer."""
-    c, K = flat.stop - flat.start, Wf.shape[1]
-    out = ws("H", (rows, K), Wf)[:c] if out is None else out
-    return _gather(Wf, x.rows_a[flat], x.rows_b[flat], out, ws("H2", (rows, K), Wf)[:c])
+def _chunk_preact(Wf: torch.Tensor, x: PairInputs, flat: slice) -> torch.Tensor:
+    """The pre-activations X W of the samples at flat rows ``flat``, (samples, K): each row the
+    sum of two rows of ``Wf``, in one pass (``embedding_bag``)."""
+    return torch.nn.functional.embedding_bag(x.rows_ab[flat], Wf, mode="sum")
 
 
 def chunk_rows(hidden: int) -> int:
@@ -258,9 +259,9 @@ def pair_readout(
     :func:`chunk_rows` samples, padding rows (beyond ``x.counts``) skipped with outputs 0.
     Otherwise all samples at once, ``block`` hidden units at a time (default: all of them).
     Pass the same ``workspace`` on every call to reuse its buffers; on the CPU path with a
-    ``workspace`` and gradients enabled, the pre-activations are kept there for the backward
-    pass of this call, and the gradients it returns live there until the next backward pass
-    (so backpropagate each call before the next one with gradients, as training does).
+    ``workspace`` and gradients enabled, the pre-activations are kept for the backward pass
+    of this call, and the gradients it returns live in the workspace until the next backward
+    pass (so use them before backpropagating another call, as training does).
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
