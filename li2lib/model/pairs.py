@@ -9,13 +9,14 @@ an explicit one-hot X, which is fast there and, unlike ``index_add_`` with atomi
 deterministic.
 
 :func:`pair_readout` evaluates the whole two-layer net sigma(X W) V this way, with a
-hand-written backward pass that recomputes the hidden activations instead of storing them.
-On a GPU it takes all hidden units at once (or blocks of ``block`` units when asked). On a CPU
+hand-written backward pass that recomputes sigma from the pre-activations X W (kept from the
+forward pass on the CPU path during training, recomputed by the gather otherwise). On a GPU it takes all hidden units at once (or blocks of ``block`` units when asked). On a CPU
 the (n x K) hidden activations of a paper-size model do not fit in cache, so it goes run by
 run in chunks of ``CPU_CHUNK_ELEMENTS / K`` samples with all K units: every matmul then has a
 long inner dimension (K forward, the chunk for dV, M for dF), and the padding rows of a run
 with fewer samples than the batch's longest (weight 0 in every mean) are skipped; their
-outputs are 0. Reusing the chunk buffers from one step to the next avoids the page faults of
+outputs are 0. Each chunk's gather is one ``embedding_bag`` (a sum of two rows per sample).
+Reusing the chunk and gradient buffers from one step to the next avoids the page faults of
 allocating fresh megabytes every step.
 """
 
