@@ -17,6 +17,11 @@ engine is tested against.
 3. **Many runs**: ``li2lib.train_many`` per run-epoch against sequential ``li2lib.train``
    (CPU: Z_23, K=256, 16 runs; GPU: Z_71 and Z_127, K=2048, 64 runs), and on a GPU an estimate
    of the paper's Fig. 5 grid from the measured cost.
+4. **Scaling sweeps**: the cost of one run-epoch of ``li2lib.train_many`` in the setting of the
+   CPU-scale phase diagrams (K=512, x^2, MSE, Adam lr 5e-4, weight decay 2e-4, test set every
+   50 epochs) at Z_71 and Z_127 near their crossings (p = 0.162 and 0.105), 3 runs: the FLOPs
+   counted from the shapes (:func:`sweep_epoch_flops`), the achieved GFLOP/s, and that as a
+   fraction of a bare (n x K) @ (K x M) matmul timed in the same rounds.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from .groups import cyclic
 from .training import TrainConfig, resolve_device, train, train_many
 from .training.reference import PlainLoop
 
-__all__ = ["epoch_flops", "main"]
+__all__ = ["epoch_flops", "sweep_epoch_flops", "main"]
 
 
 def epoch_flops(M: int, K: int, n: int, n_test: int) -> tuple[float, float]:
@@ -48,24 +53,33 @@ def epoch_flops(M: int, K: int, n: int, n_test: int) -> tuple[float, float]:
     return ours, plain
 
 
-def _timed(fn, device):
+def sweep_epoch_flops(M: int, K: int, n: int, eval_every: int) -> float:
+    """Multiply-add FLOPs of one run-epoch of li2lib's training with the test set evaluated every
+    ``eval_every`` epochs: F V forward, F^T dY and dY V^T backward on the n training pairs
+    (3 x 2nKM; the first layer is a gather), and F V on the M^2 - n test pairs every
+    ``eval_every`` epochs."""
+    return 2.0 * K * M * (3 * n + (M * M - n) / eval_every)
+
+
+def _timed(fn, device, clock=time.perf_counter):
     if device.type == "cuda":
         torch.cuda.synchronize()
-    start = time.perf_counter()
+    start = clock()
     fn()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def _interleaved(contenders: dict, rounds: int, device) -> dict[str, float]:
-    """Median seconds of each zero-argument function over ``rounds`` interleaved rounds."""
+def _interleaved(contenders: dict, rounds: int, device, clock=time.perf_counter) -> dict[str, float]:
+    """Median seconds of each zero-argument function over ``rounds`` interleaved rounds, on
+    ``clock`` (wall time by default)."""
     for fn in contenders.values():  # warm-up: first optimizer step, allocator, caches
         fn()
     times = {k: [] for k in contenders}
     for _ in range(rounds):
         for k, fn in contenders.items():
-            times[k].append(_timed(fn, device))
+            times[k].append(_timed(fn, device, clock))
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
@@ -110,6 +124,30 @@ def bench_many(M, K, R, epochs, device, rounds):
 
     t = _interleaved({"train_many": lambda: train_many(M, runs, **settings), "sequential": sequential}, rounds, device)
     return {k: v / (R * epochs) for k, v in t.items()}
+
+
+def bench_sweep(M, fraction, device, rounds, runs=3, epochs=100):
+    """(seconds per run-epoch of train_many in the scaling sweeps' setting, its FLOPs, the GFLOP/s
+    of a bare matmul of the same shapes), both timed in interleaved rounds; on a CPU in the
+    process's CPU time on one thread, so that other load on a shared machine does not count."""
+    from .experiments.registry import SCALING_BASE
+
+    base = SCALING_BASE["cpu"]
+    K, n = base["hidden"], int(np.floor(fraction * M * M + 1e-9))
+    settings = {**base, "epochs": epochs - 1, "progress": False, "device": str(device)}
+    batch = [dict(train_fraction=fraction, seed=s) for s in range(runs)]
+    A, B = torch.randn(n, K, device=device), torch.randn(K, M, device=device)
+    reps = 3 * runs * epochs // 10
+    contenders = {"train_many": lambda: train_many(M, batch, **settings), "matmul": lambda: [A @ B for _ in range(reps)]}
+    if device.type == "cpu":
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        t = _interleaved(contenders, rounds, device, clock=time.process_time)
+        torch.set_num_threads(threads)
+    else:
+        t = _interleaved(contenders, rounds, device)
+    return t["train_many"] / (runs * epochs), sweep_epoch_flops(M, K, n, base["eval_every"]), \
+        2.0 * n * K * M * reps / t["matmul"] / 1e9
 
 
 FIG5_SIZES = {
@@ -171,6 +209,14 @@ def main(argv=None):
     if device.type == "cuda":
         hours = fig5_estimate(cost) / 3600
         print(f"   Fig. 5 grid (4 families, 10 fractions, 20 seeds, 3000 epochs, no early stop): <= {hours:.2f} h")
+
+    print("\n4. The scaling sweeps' setting (K=512, test set every 50 epochs), train_many, 3 runs"
+          + (", 1 thread, CPU time" if device.type == "cpu" else ""))
+    for M, fraction in ((71, 0.162), (127, 0.105)):
+        seconds, flops, mm_gf = bench_sweep(M, fraction, device, args.rounds)
+        gf = flops / seconds / 1e9
+        print(f"   Z_{M}, p={fraction}: {flops / 1e9:.3f} GFLOP per run-epoch, {seconds * 1e3:.2f} ms: {gf:.1f} GFLOP/s "
+              f"= {gf / mm_gf:.0%} of a bare matmul ({mm_gf:.1f} GFLOP/s)")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from li2lib.model import (
     PairInputs,
     TwoLayer,
     TwoLayerNet,
-    block_size,
+    Workspace,
+    chunk_rows,
     pair_preactivation,
     pair_readout,
 )
@@ -76,13 +77,46 @@ def test_pair_preactivation_batched_and_dense_backward():
     torch.testing.assert_close(g_dense, g_index)
 
 
-def test_block_size_rules():
-    cpu, gpu = torch.device("cpu"), torch.device("cuda")
-    assert block_size(2048, 2016, gpu) == 2048
-    k = block_size(2048, 2016, cpu)
-    assert 32 <= k <= 2048 and k % 16 == 0 and k * 2016 <= li2lib.model.pairs.CPU_BLOCK_ELEMENTS
-    assert block_size(2048, 10**6, cpu) == 32
-    assert block_size(20, 10, cpu) == 20
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("rows", [4, 9, 64])
+def test_chunked_readout_equals_dense_formula_and_skips_padding(activation, rows, monkeypatch):
+    """The CPU path (run by run, chunks of samples, all hidden units) against the dense one-hot
+    product: on each run's real samples the outputs and both gradients agree; padding rows
+    (beyond ``counts``) give outputs 0 and no gradient."""
+    R, M, K, n = 3, 7, 40, 25
+    counts = [25, 17, 3]
+    a, b, X = stacked_inputs(R, M, n)
+    torch.manual_seed(2)
+    W = torch.randn(R, 2 * M, K, dtype=torch.float64, requires_grad=True)
+    V = torch.randn(R, K, M, dtype=torch.float64, requires_grad=True)
+    real = (torch.arange(n)[None, :] < torch.tensor(counts)[:, None]).to(torch.float64)[..., None]
+    reference = (ACTIVATIONS[activation](X @ W) @ V) * real
+    dout = torch.randn_like(reference)
+    ref_grads = torch.autograd.grad(reference, [W, V], dout)
+
+    monkeypatch.setattr(li2lib.model.pairs, "CPU_CHUNK_ELEMENTS", rows * K)
+    assert chunk_rows(K) == rows
+    x = PairInputs(a, b, M, dtype=torch.float64, counts=counts)
+    ws = Workspace()
+    for workspace in (None, ws, ws):  # without one; with one (kept pre-activations), twice
+        out = pair_readout(W, V, x, activation, workspace=workspace)
+        with torch.no_grad():  # an evaluation between the forward and backward passes (as training does)
+            pair_readout(W, V, PairInputs(b, a, M, dtype=torch.float64, counts=counts), activation, workspace=workspace)
+        grads = torch.autograd.grad(out, [W, V], dout)
+        torch.testing.assert_close(out, reference, rtol=1e-12, atol=1e-12)
+        for got, want in zip(grads, ref_grads):
+            torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_chunks_cover_the_real_samples_once():
+    a = torch.zeros(3, 10, dtype=torch.long)
+    x = PairInputs(a, a, 5, counts=[10, 4, 0])
+    chunks = x.chunks(3)
+    assert [(r, s.start, s.stop) for r, s, _ in chunks] == [(0, 0, 3), (0, 3, 6), (0, 6, 9), (0, 9, 10),
+                                                            (1, 0, 3), (1, 3, 4)]
+    assert [(f.start, f.stop) for _, _, f in chunks][-1] == (13, 14)
+    with pytest.raises(ValueError, match="counts"):
+        PairInputs(a, a, 5, counts=[10, 11, 0])
 
 
 def test_deep_net_matches_textbook_layers():

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..groups import Group, as_group, cyclic, dihedral, product
+import math
+
+from ..groups import Group, as_group, cyclic, dicyclic, dihedral, product
 from ..groups.tables import random_latin_square, random_table
 from .sweeps import RunRecord, Sweep, load_run, load_sweep, run_key, run_sweep
 
@@ -23,6 +25,9 @@ __all__ = [
     "DEPTH_NETS",
     "SCALING_FAMILIES",
     "RUNS_FOLDER",
+    "SCALING_EXT_FAMILIES",
+    "SCALING_EXT_SECOND_PASS",
+    "scaling_window",
     "stored_folder",
     "stored_sweep",
     "stored_run",
@@ -63,7 +68,9 @@ SWEEPS = {
     ),
 }
 """name -> dict(group or groups, base, runs): the sweeps whose results the book stores in the
-package; ``groups`` (a list of Groups or ints) runs every run on each group."""
+package; ``groups`` (a list of Groups or ints) runs every run on each group. A sweep whose
+runs differ from group to group gives ``plan`` instead: a list of (group, runs), in the order
+they are trained."""
 
 # --- Chapter 12 (Figs. 10-13): complex weights and the readout held at its ridge solution --------
 # The paper's setting of Figs. 10-13 in full (M = 23, 41, 89, 127, K = 256, lr 5e-3, weight
@@ -186,6 +193,8 @@ def stored_folder(name: str) -> Path:
 
 def _spec_keys(sweep: str) -> list[tuple]:
     spec = SWEEPS[sweep]
+    if "plan" in spec:
+        return [(as_group(g), spec["base"], runs) for g, runs in spec["plan"]]
     groups = spec.get("groups") or [spec["group"]]
     return [(as_group(g), spec["base"], spec["runs"]) for g in groups]
 
@@ -318,6 +327,55 @@ SWEEPS["scaling-paper"] = dict(
     groups=[g for family in SCALING_FAMILIES["paper"].values() for g in family],
     base=SCALING_BASE["paper"],
     runs=[dict(train_fraction=p, seed=s) for p in SCALING_FRACTIONS["paper"] for s in range(20)],
+)
+
+# The extension of the CPU-scale diagrams over the paper's range of M (to 127), same settings.
+SCALING_EXT_FAMILIES = {
+    "prime": [cyclic(m) for m in (53, 61, 71, 83, 97, 113, 127)],
+    "composite": [cyclic(m) for m in (50, 64, 75, 90, 100, 120, 128)],
+    "product": [product(2, 2, 13), product(3, 3, 7), product(2, 6, 6), product(4, 4, 5), product(2, 3, 3, 5),
+                product(3, 2, 17), product(13, 11)],
+    # largest irrep of dimension 2: dihedral D_n (order 2n), dicyclic Dic_n (order 4n, quaternionic
+    # 2-dim irreps) and D_n x Z_3
+    "nonabelian": [dihedral(26), dicyclic(15), dihedral(36), dicyclic(20), product(dihedral(15), 3), dihedral(52),
+                   dicyclic(28), product(dihedral(20), 3), dihedral(63)],
+}
+"""family -> groups of the sweep ``scaling-cpu-ext``: orders 50 to 128 (143 for Z_13 x Z_11)."""
+
+SCALING_EXT_C = 2.7
+"""The constant c of p ~ c ln M / M measured on the CPU-scale diagrams (orders 17 to 47), about
+which the first pass of ``scaling-cpu-ext`` places its fractions."""
+
+
+def scaling_window(order: int, points: int = 5) -> list[float]:
+    """The first-pass fractions of a group of order M: ``points`` consecutive fractions of the
+    CPU-scale grid 0.15 * 1.25^k (extended below 0.15), centred on 1.1 c ln M / M (a little
+    above the law, where a power law M^-alpha through the small orders would put the crossing)."""
+    centre = 1.1 * SCALING_EXT_C * math.log(order) / order
+    k0 = round(math.log(centre / 0.15) / math.log(1.25))
+    return [round(0.15 * 1.25**k, 3) for k in range(k0 - points // 2, k0 - points // 2 + points)]
+
+
+SCALING_EXT_SECOND_PASS: dict[str, list[tuple[float, tuple[int, ...]]]] = {}
+"""The second pass of ``scaling-cpu-ext``: group name -> [(fraction, seeds)] added to its first
+pass (e.g. seeds 3 and 4 at the two fractions that bracket the measured crossing, and seeds
+0-4 at the midpoints 0.15 * 1.25^(k + 1/2) between them). Runs are keyed by their settings, so
+adding entries here and running ``li2lib sweep scaling-cpu-ext`` again trains only the new runs."""
+
+
+def _ext_runs(group: Group) -> list[dict]:
+    first = [dict(train_fraction=p, seed=s) for p in scaling_window(group.order) for s in range(3)]
+    second = [dict(train_fraction=p, seed=s) for p, seeds in SCALING_EXT_SECOND_PASS.get(group.name, [])
+              for s in seeds]
+    return first + [run for run in second if run not in first]
+
+
+# One sweep for the four families, trained in order of M (smaller first, families interleaved),
+# so that whatever has finished is a usable diagram over the smaller orders.
+SWEEPS["scaling-cpu-ext"] = dict(
+    plan=[(g, _ext_runs(g)) for g in sorted((g for family in SCALING_EXT_FAMILIES.values() for g in family),
+                                            key=lambda g: g.order)],
+    base=SCALING_BASE["cpu"],
 )
 
 # Is the boundary a horizon? Below and at the 3000-epoch boundary of Z_23 and Z_31, five times

@@ -6,7 +6,7 @@ Its files, one part each, are listed in the module map of :mod:`li2lib`.
 from .._lazy import submodules
 from .activations import ACTIVATIONS, DERIVATIVES
 from .nets import HOLOMORPHIC, RESIDUALS, DeepNet, Network, TwoLayer, TwoLayerNet, check_residual, make_network
-from .pairs import PairInputs, Workspace, block_size, dense_preactivation, pair_preactivation, pair_readout
+from .pairs import PairInputs, Workspace, chunk_rows, dense_preactivation, pair_preactivation, pair_readout
 
 SUBMODULES, __getattr__, __dir__ = submodules(globals())
 
@@ -21,7 +21,7 @@ __all__ = [
     "TwoLayer",
     "TwoLayerNet",
     "Workspace",
-    "block_size",
+    "chunk_rows",
     "check_residual",
     "dense_preactivation",
     "make_network",

@@ -8,10 +8,16 @@ On a CPU the backward pass uses ``index_add_``. On a GPU it is the dense product
 an explicit one-hot X, which is fast there and, unlike ``index_add_`` with atomics,
 deterministic.
 
-:func:`pair_readout` evaluates the whole two-layer net sigma(X W) V this way, in blocks of
-hidden units with hand-written backward pass. On a CPU the (n x K) hidden activations of a
-paper-size model do not fit in cache; a block of them does, and reusing the block buffers from
-one step to the next avoids the page faults of allocating fresh megabytes every step.
+:func:`pair_readout` evaluates the whole two-layer net sigma(X W) V this way, with a
+hand-written backward pass that recomputes sigma from the pre-activations X W (kept from the
+forward pass on the CPU path during training, recomputed by the gather otherwise). On a GPU it takes all hidden units at once (or blocks of ``block`` units when asked). On a CPU
+the (n x K) hidden activations of a paper-size model do not fit in cache, so it goes run by
+run in chunks of ``CPU_CHUNK_ELEMENTS / K`` samples with all K units: every matmul then has a
+long inner dimension (K forward, the chunk for dV, M for dF), and the padding rows of a run
+with fewer samples than the batch's longest (weight 0 in every mean) are skipped; their
+outputs are 0. Each chunk's gather is one ``embedding_bag`` (a sum of two rows per sample).
+Reusing the chunk and gradient buffers from one step to the next avoids the page faults of
+allocating fresh megabytes every step.
 """
 
 from __future__ import annotations
@@ -21,12 +27,12 @@ import torch.nn.functional as F
 
 from .activations import ACTIVATIONS, DERIVATIVES, check_activation
 
-__all__ = ["PairInputs", "Workspace", "pair_preactivation", "dense_preactivation", "pair_readout", "block_size",
+__all__ = ["PairInputs", "Workspace", "pair_preactivation", "dense_preactivation", "pair_readout", "chunk_rows",
            "dense_backward"]
 
-CPU_BLOCK_ELEMENTS = 2**18
-"""On a CPU, hidden units per block are chosen so a block of activations (runs x samples x
-units) holds about this many numbers (1 MB in float32: it stays in the L2/L3 cache)."""
+CPU_CHUNK_ELEMENTS = 2**19
+"""On a CPU, samples per chunk are chosen so a chunk of activations (samples x K) holds about
+this many numbers (2 MB in float32: it stays in the L2/L3 cache)."""
 
 
 def dense_backward(device: torch.device) -> bool:
@@ -41,24 +47,35 @@ class PairInputs:
 
     ``a`` and ``b`` are (R, n) element indices. They are kept as flat row indices into
     ``W.reshape(R * 2M, K)`` (run r's rows start at r * 2M), plus the one-hot X of shape
-    (R, n, 2M) in ``dtype`` when ``dense_backward`` is set (the GPU path).
+    (R, n, 2M) in ``dtype`` when ``dense_backward`` is set (the GPU path). ``counts[r]``
+    (default n) is how many of run r's samples are real: the rest, at the end, are padding.
     """
 
     def __init__(self, a: torch.Tensor, b: torch.Tensor, order: int, *, dense_backward: bool = False,
-                 dtype: torch.dtype = torch.float32):
+                 dtype: torch.dtype = torch.float32, counts=None):
         if a.shape != b.shape or a.dim() != 2:
             raise ValueError(f"a and b must be (R, n) index tensors of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
         self.runs, self.n = a.shape
         self.order, self.a, self.b = order, a, b
+        self.counts = [self.n] * self.runs if counts is None else [int(c) for c in counts]
+        if len(self.counts) != self.runs or not all(0 <= c <= self.n for c in self.counts):
+            raise ValueError(f"counts must hold one number in [0, {self.n}] per run ({self.runs}), got {counts!r}")
         offset = torch.arange(self.runs, device=a.device)[:, None] * (2 * order)
         self.rows_a = (a + offset).reshape(-1)
         self.rows_b = (b + order + offset).reshape(-1)
+        self.rows_ab = torch.stack([self.rows_a, self.rows_b], dim=1)  # one (a, b) bag per sample
         self.onehot = None
         if dense_backward:
             self.onehot = torch.cat([F.one_hot(a, order), F.one_hot(b, order)], dim=2).to(dtype)
 
     def __len__(self) -> int:
         return self.n
+
+    def chunks(self, rows: int) -> list[tuple[int, slice, slice]]:
+        """(run r, its samples s, their flat rows in ``rows_a``) for chunks of at most ``rows``
+        real samples of one run each; padding is left out."""
+        return [(r, slice(s, min(s + rows, c)), slice(r * self.n + s, r * self.n + min(s + rows, c)))
+                for r, c in enumerate(self.counts) for s in range(0, c, rows)]
 
 
 class Workspace:
@@ -75,10 +92,11 @@ class Workspace:
         return buf
 
 
-def _gather(Wf: torch.Tensor, x: PairInputs, out: torch.Tensor, scratch: torch.Tensor) -> torch.Tensor:
-    """out = X W for the flat rows of ``Wf`` (R*2M, k): two row look-ups and a sum."""
-    torch.index_select(Wf, 0, x.rows_a, out=out)
-    return out.add_(torch.index_select(Wf, 0, x.rows_b, out=scratch))
+def _gather(Wf: torch.Tensor, rows_a: torch.Tensor, rows_b: torch.Tensor, out: torch.Tensor,
+            scratch: torch.Tensor) -> torch.Tensor:
+    """out = X W for the flat rows of ``Wf`` (R*2M, k): the rows ``rows_a`` plus the rows ``rows_b``."""
+    torch.index_select(Wf, 0, rows_a, out=out)
+    return out.add_(torch.index_select(Wf, 0, rows_b, out=scratch))
 
 
 def _scatter(dH: torch.Tensor, x: PairInputs, out: torch.Tensor) -> torch.Tensor:
@@ -100,7 +118,7 @@ class _PairGather(torch.autograd.Function):
         R, two_m, K = W.shape
         Wf = W.reshape(R * two_m, K)
         H = W.new_empty(R * x.n, K)
-        return _gather(Wf, x, H, torch.empty_like(H)).view(R, x.n, K)
+        return _gather(Wf, x.rows_a, x.rows_b, H, torch.empty_like(H)).view(R, x.n, K)
 
     @staticmethod
     def backward(ctx, dH):
@@ -125,15 +143,6 @@ def pair_preactivation(W: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> tor
 def dense_preactivation(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """X W with an explicit one-hot X: the textbook form, used as a reference in tests."""
     return X @ W
-
-
-def block_size(hidden: int, rows: int, device: torch.device) -> int:
-    """Hidden units per block of :func:`li2lib.model.pair_readout` for ``rows`` = R * n samples: all of them
-    on a GPU, about ``CPU_BLOCK_ELEMENTS / rows`` (at least 32, a multiple of 16) on a CPU."""
-    if device.type != "cpu":
-        return hidden
-    k = max(32, (CPU_BLOCK_ELEMENTS // max(rows, 1)) // 16 * 16)
-    return min(hidden, k)
 
 
 class _BlockedReadout(torch.autograd.Function):
@@ -180,11 +189,68 @@ class _BlockedReadout(torch.autograd.Function):
         return (gW.view(R, two_m, K) if need_w else None), gV, None, None, None, None
 
 
+class _ChunkedReadout(torch.autograd.Function):
+    """Y_hat = sigma(X W) V for stacked runs on a CPU, run by run in chunks of samples with all
+    hidden units (see module docstring); padding rows are skipped and left at 0. With ``keep``
+    the pre-activations are kept for the backward pass, which then skips the gather; the
+    gradients are returned in workspace buffers (overwritten by the next backward)."""
+
+    @staticmethod
+    def forward(ctx, W, V, x: PairInputs, activation: str, rows: int, ws: Workspace, keep: bool):
+        R, two_m, K = W.shape
+        sigma = ACTIVATIONS[activation]
+        Wf = W.reshape(R * two_m, K)
+        out = W.new_zeros(R, x.n, V.shape[2])
+        kept = [] if keep else None
+        for r, samples, flat in x.chunks(rows):
+            H = _chunk_preact(Wf, x, flat)
+            F = sigma(H, out=ws("F", (rows, K), W)[: len(H)])
+            torch.mm(F, V[r], out=out[r, samples])
+            if keep:
+                kept.append(H)
+        ctx.save_for_backward(W, V)
+        ctx.x, ctx.activation, ctx.rows, ctx.ws, ctx.kept = x, activation, rows, ws, kept
+        return out
+
+    @staticmethod
+    def backward(ctx, dout):
+        W, V = ctx.saved_tensors
+        x, rows, ws, kept = ctx.x, ctx.rows, ctx.ws, ctx.kept
+        sigma, dsigma = ACTIVATIONS[ctx.activation], DERIVATIVES[ctx.activation]
+        R, two_m, K = W.shape
+        need_w, need_v = ctx.needs_input_grad[:2]
+        dout = dout.contiguous()
+        Wf = W.reshape(R * two_m, K)
+        gW = ws("grad W", (R * two_m, K), W).zero_() if need_w else None
+        gV = ws("grad V", V.shape, V).zero_() if need_v else None
+        for i, (r, samples, flat) in enumerate(x.chunks(rows)):
+            H = kept[i] if kept is not None else _chunk_preact(Wf, x, flat)
+            F = ws("F", (rows, K), W)[: len(H)]
+            d = dout[r, samples]
+            if need_v:
+                gV[r].addmm_(sigma(H, out=F).T, d)
+            if need_w:
+                dH = torch.mm(d, V[r].T, out=ws("dH", (rows, K), W)[: len(H)]).mul_(dsigma(H, out=F))
+                gW.index_add_(0, x.rows_a[flat], dH).index_add_(0, x.rows_b[flat], dH)
+        return (gW.view(R, two_m, K) if need_w else None), gV, None, None, None, None, None
+
+
+def _chunk_preact(Wf: torch.Tensor, x: PairInputs, flat: slice) -> torch.Tensor:
+    """The pre-activations X W of the samples at flat rows ``flat``, (samples, K): each row the
+    sum of two rows of ``Wf``, in one pass (``embedding_bag``)."""
+    return torch.nn.functional.embedding_bag(x.rows_ab[flat], Wf, mode="sum")
+
+
+def chunk_rows(hidden: int) -> int:
+    """Samples per chunk of the CPU path of :func:`pair_readout`: about ``CPU_CHUNK_ELEMENTS / K`` (at least 1)."""
+    return max(1, CPU_CHUNK_ELEMENTS // hidden)
+
+
 def _preact(Wf: torch.Tensor, start: int, k: int, x: PairInputs, ws: Workspace, tag: str) -> torch.Tensor:
     """The block X W[:, start:start+k] of pre-activations, (R*n, k), in a workspace buffer."""
     Wb = Wf if k == Wf.shape[1] else ws(f"{tag} W", (Wf.shape[0], k), Wf).copy_(Wf[:, start : start + k])
     shape = (x.runs * x.n, k)
-    return _gather(Wb, x, ws(f"{tag} H", shape, Wf), ws(f"{tag} H2", shape, Wf))
+    return _gather(Wb, x.rows_a, x.rows_b, ws(f"{tag} H", shape, Wf), ws(f"{tag} H2", shape, Wf))
 
 
 def pair_readout(
@@ -198,9 +264,16 @@ def pair_readout(
 ) -> torch.Tensor:
     """Y_hat = sigma(X W) V (Eq. 1) for R stacked runs: W (R, 2M, K), V (R, K, M) -> (R, n, M).
 
-    Differentiable in W and V. ``block`` hidden units are processed at a time (default:
-    :func:`li2lib.model.pairs.block_size`); pass the same ``workspace`` on every call to reuse its buffers.
+    Differentiable in W and V. On a CPU, without ``block``: run by run in chunks of
+    :func:`chunk_rows` samples, padding rows (beyond ``x.counts``) skipped with outputs 0.
+    Otherwise all samples at once, ``block`` hidden units at a time (default: all of them).
+    Pass the same ``workspace`` on every call to reuse its buffers; on the CPU path with a
+    ``workspace`` and gradients enabled, the pre-activations are kept for the backward pass
+    of this call, and the gradients it returns live in the workspace until the next backward
+    pass (so use them before backpropagating another call, as training does).
     """
     check_activation(activation)
-    block = block or block_size(W.shape[2], x.runs * x.n, W.device)
-    return _BlockedReadout.apply(W, V, x, activation, block, workspace or Workspace())
+    if block is None and W.device.type == "cpu" and x.onehot is None:
+        keep = workspace is not None and torch.is_grad_enabled() and (W.requires_grad or V.requires_grad)
+        return _ChunkedReadout.apply(W, V, x, activation, chunk_rows(W.shape[2]), workspace or Workspace(), keep)
+    return _BlockedReadout.apply(W, V, x, activation, block or W.shape[2], workspace or Workspace())

@@ -35,7 +35,9 @@ class Split:
     def _build(self, group, a, b, weight, dense_backward):
         self.group, self.weight, self.dense_backward = group, weight, dense_backward
         self.count = (weight > 0).sum(dim=1)
-        self.inputs = PairInputs(a, b, group.order, dense_backward=dense_backward, dtype=weight.dtype)
+        # real samples come first in each run, padding after them
+        self.inputs = PairInputs(a, b, group.order, dense_backward=dense_backward, dtype=weight.dtype,
+                                 counts=self.count.tolist())
         self.y = torch.tensor(group.table, device=a.device)[a, b]
 
     @property

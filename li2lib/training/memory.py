@@ -7,7 +7,7 @@ import math
 import torch
 
 from ..data import train_count
-from ..model import block_size
+from ..model import chunk_rows
 from ..model.pairs import dense_backward
 from .config import DTYPES, TrainConfig
 
@@ -18,8 +18,7 @@ MEMORY_SHARE = 0.5
 
 CPU_BATCH_ROWS = 4096
 """On a CPU, a batch holds at most about this many training pairs over all its runs (at
-least one run). Batching only saves per-step overhead, which a large run does not have; past
-this size the blocks of the first layer get too thin to keep the matmuls efficient."""
+least one run). Batching only saves per-step overhead, which a large run does not have."""
 
 
 def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
@@ -37,11 +36,13 @@ def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
         side = min(pairs, config.hidden)
         total += pairs * config.hidden * (size + 8) + 3 * side * side * 8
     if config.layers == 2 and not config.complex_weights:
-        # block buffers of the first layer (all hidden units at once on a GPU)
-        units = block_size(config.hidden, pairs, device) if device.type == "cpu" else config.hidden
-        total += 6 * pairs * units * size
         if dense_backward(device):
-            total += pairs * 2 * order * size  # the one-hot X of the dense backward pass
+            # all hidden units at once, and the one-hot X of the dense backward pass
+            total += 6 * pairs * config.hidden * size + pairs * 2 * order * size
+        else:
+            # the pre-activations kept for the backward pass, and the chunk buffers of the first
+            # layer (li2lib.model.pairs), shared by the runs
+            total += (pairs + 4 * min(pairs, chunk_rows(config.hidden))) * config.hidden * size
     else:
         # autograd keeps every layer's activations (pre- and post-) for the backward pass
         total += 3 * config.layers * pairs * config.hidden * size

@@ -59,3 +59,39 @@ def test_a_stored_run_is_a_train_result(monkeypatch):
     latin = next(r for r in table_run if not r.group.startswith("Z_"))
     with pytest.raises(ValueError, match=f"group must be given for run {latin.key}"):
         latin.to_result()
+
+
+def test_extension_sweep_windows_bracket_the_law_and_families_are_what_they_say():
+    """scaling-cpu-ext: each group's first-pass fractions are consecutive points of the CPU grid
+    around c ln M / M, in order of M; the non-abelian family's largest irrep has dimension 2,
+    the others are abelian."""
+    import math
+
+    from li2lib.experiments.registry import SCALING_EXT_C, SCALING_EXT_FAMILIES, scaling_window
+    from li2lib.groups.irreps import irreps
+
+    plan = _spec_keys("scaling-cpu-ext")
+    orders = [g.order for g, _, _ in plan]
+    assert orders == sorted(orders) and max(orders) >= 127
+    for group, _, runs in plan:
+        window = scaling_window(group.order)
+        law = SCALING_EXT_C * math.log(group.order) / group.order
+        assert window[0] < law < window[-1], group.name
+        ratios = [b / a for a, b in zip(window, window[1:])]
+        assert all(abs(r - 1.25) < 0.02 for r in ratios)
+        assert {(r["train_fraction"], r["seed"]) for r in runs} == {(p, s) for p in window for s in range(3)}
+    for family, groups in SCALING_EXT_FAMILIES.items():
+        for g in groups:
+            assert max(ir.dim for ir in irreps(g)) == (2 if family == "nonabelian" else 1), g.name
+    assert {g.name for g in SCALING_EXT_FAMILIES["nonabelian"]} >= {"Dic_15", "D_26", "D_15 x Z_3"}
+
+
+def test_second_pass_adds_runs_and_keeps_the_first(monkeypatch):
+    from li2lib.experiments import registry
+
+    (group, _, first), = [(g, b, r) for g, b, r in _spec_keys("scaling-cpu-ext") if g.name == "Z_53"]
+    monkeypatch.setitem(registry.SCALING_EXT_SECOND_PASS, "Z_53", [(0.188, (0, 3, 4)), (0.21, (0, 1))])
+    both = registry._ext_runs(group)
+    assert both[: len(first)] == first
+    assert both[len(first):] == [dict(train_fraction=0.188, seed=3), dict(train_fraction=0.188, seed=4),
+                                 dict(train_fraction=0.21, seed=0), dict(train_fraction=0.21, seed=1)]

@@ -293,7 +293,7 @@ def test_named_sweeps_are_stored_in_the_package():
     for name, spec in SWEEPS.items():
         folder = stored_folder(name)
         assert folder.parent.name == "stored" and folder.parent.parent == Path(li2lib.__file__).parent
-        for run in spec["runs"]:
+        for run in spec["runs"] if "runs" in spec else [run for _, runs in spec["plan"] for run in runs]:
             li2lib.TrainConfig(**{**spec["base"], **run})
     record = stored_run("knobs", train_fraction=0.2)
     assert record.settings["train_fraction"] == 0.2 and record.group == "Z_71"
