@@ -718,7 +718,7 @@ def modulation_explorer(case: str = "Z_23, learned 1-8", starts: int = 30, seed:
         ax_e.set_xticks(range(len(real)))
         ax_e.set_xlabel("irrep where the node ends")
         ax_e.set_ylabel("energy")
-        ax_e.set_ylim(bottom=0)
+        ax_e.set_ylim(0, 1.1 * max(max(peaks), climb.energy[-1].max()))
         ax_e.ticklabel_format(axis="y", useOffset=False)
         plots.figure_legend(fig, ax_e, ncols=2)
         fig.suptitle(f"{plots.math_name(g.name)}: nodes on learned irreps: {int(counts[list(learned)].sum())} of {starts}")
