@@ -48,7 +48,7 @@ def depth_explorer(layers: int = 3, v_init: str = "zero"):
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy")
         ax.set_title(f"{plots.math_name('Z_23')}, {layers} layers, {v_init} V: dashed train, grey the 2-layer net")
-        ax.legend(loc="center left", fontsize=9)
+        plots.legend_beside(ax)
         return fig
 
     return Explorer("Deeper networks: the stored runs", figure, knobs,
@@ -85,7 +85,7 @@ def law_explorer(weight_decay: float = 2e-4, lr: float = 3e-3, train_fraction: f
                 if epoch is not None:
                     plots.mark_epoch(ax, epoch, color=color)
             ax.set_xscale("symlog", linthresh=100)
-            ax.legend(loc="center right", fontsize=9)
+            plots.legend_beside(ax)
         ax.set_xlim(0, 5000)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("epoch")

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from li2lib import cyclic, product, symmetric  # noqa: E402
-from li2lib.book.plots import _math_name, mark_epoch, plot_cayley_table  # noqa: E402
+from li2lib.book.plots import (  # noqa: E402
+    BOOK_STYLE, _math_name, figure_legend, legend_beside, mark_epoch, plot_cayley_table)
 
 
 @pytest.mark.parametrize("epoch", [2, 50, 97])
@@ -56,3 +57,36 @@ def test_group_names_as_math():
     assert _math_name("Dic_3") == r"$\mathrm{Dic}_{3}$"
     assert _math_name("a table") == "a table"
     assert _math_name(product(2, 6).name).startswith("$")
+
+
+def _overlaps(box, frame):
+    return box.x0 < frame.x1 and frame.x0 < box.x1 and box.y0 < frame.y1 and frame.y0 < box.y1
+
+
+def test_legends_stay_off_the_data():
+    fig, axes = plt.subplots(1, 2, figsize=(6.4, 2.8), layout="constrained")
+    for ax in axes:
+        for k in range(8):  # eight lines, one label: the legend shows it once
+            ax.plot([0, 1], [k, k + 1], color="C0", label="run" if k == 0 else None)
+        ax.plot([0, 1], [1, 0], color="C1", label="other")
+    legend = figure_legend(fig)
+    beside = legend_beside(axes[1])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    assert [t.get_text() for t in legend.get_texts()] == ["run", "other"]
+    for box in (legend.get_window_extent(renderer), beside.get_window_extent(renderer)):
+        assert not any(_overlaps(box, ax.get_window_extent(renderer)) for ax in axes)
+    plt.close(fig)
+
+
+def test_figure_legend_needs_labels():
+    fig, ax = plt.subplots(layout="constrained")
+    ax.plot([0, 1], [0, 1])
+    with pytest.raises(ValueError, match="no labelled artists"):
+        figure_legend(fig)
+    plt.close(fig)
+
+
+def test_book_style_renders_at_twice_the_column():
+    # the column is about 772 px wide at desktop; a default figure must be at least twice that
+    assert BOOK_STYLE["figure.figsize"][0] * BOOK_STYLE["figure.dpi"] >= 2 * 740

@@ -172,7 +172,9 @@ def test_player_responds_in_a_browser(tmp_path):
                          Knob("c", "c", [0.5, 0.7], 0.5, static=[0.5, 0.7])])
     animation = widgets.animate_ascent(np.random.default_rng(0).random((4, 2, 3)), np.ones((4, 3)), np.arange(4))
     page = tmp_path / "page.html"
-    # a column narrower than the 400 px test frames, so that they fill it
+    # a column narrower than the test frames (2 inches at FRAME_DPI), so that they fill it
+    frame_px = 2 * widgets.FRAME_DPI
+    assert frame_px > 360
     page.write_text(f"<html><body><article class='bd-article' style='width: 360px'>{explorer.player().html()}"
                     f"{animation.html()}</article></body></html>")
     frozen = tmp_path / "frozen.html"
@@ -194,7 +196,7 @@ def test_player_responds_in_a_browser(tmp_path):
             + "</tr></table></article>"))
         failures, _ = check_pages.check_page(driver, wide)
         assert any("table wider than the" in f for f in failures), failures
-        assert any("image narrower than the" in f and "shown 400 px, 400 px wide" in f for f in failures), failures
+        assert any("image narrower than the" in f and f"shown {frame_px} px, {frame_px} px wide" in f for f in failures), failures
         # a numbered reference left without its number fails; an API name that reads like one does not
         for body, expected in [("<a class='reference internal' href='#x'>Table </a>", ["reference without a number: 'Table'"]),
                                ("<a class='reference internal' href='#x'><code>Table</code></a>", [])]:
