@@ -23,7 +23,7 @@ The file is TOML, YAML or JSON (by its suffix: .toml, .yaml/.yml, .json) with th
     lr = 1e-3                          # combined with each grid point
 
 :func:`load_spec` reads and checks the file (errors name the key and the file) and returns a
-:class:`SweepSpec`; :meth:`SweepSpec.run` runs it with :func:`li2lib.run_sweep` on every group,
+:class:`SweepSpec`; :meth:`SweepSpec.run` runs it with :func:`~li2lib.experiments.sweeps.run_sweep` on every group,
 on any executor. The functions of ``imports``, ``metrics`` and ``stop_when`` are sent to the
 workers by reference, so their module must be importable there: local process pools and dask
 clusters started by ``li2lib sweep`` inherit the path (the file's folder included); on a remote
@@ -83,7 +83,7 @@ def _resolve(reference, what: str):
 @dataclass
 class SweepSpec:
     """A user-defined sweep: its name, groups, the runs (dicts of settings over ``base``) and
-    the extras :func:`li2lib.run_sweep` takes."""
+    the extras :func:`~li2lib.experiments.sweeps.run_sweep` takes."""
 
     name: str
     groups: list[Group]
@@ -96,7 +96,7 @@ class SweepSpec:
 
     def run(self, folder: str | Path, **options) -> Sweep:
         """Train what ``folder`` lacks on every group; returns all the runs. ``options``:
-        executor, runs_per_task, threads_per_task, progress (see :func:`li2lib.run_sweep`)."""
+        executor, runs_per_task, threads_per_task, progress (see :func:`~li2lib.experiments.sweeps.run_sweep`)."""
         out = Sweep()
         for group in self.groups:
             out.extend(run_sweep(group, self.runs, folder, base=self.base, metrics=self.metrics,

@@ -121,7 +121,7 @@ def register_activation(name: str, fn, derivative=None) -> None:
     optional: without it autograd supplies it (a little slower in training); with it, it is
     compared once, now, with autograd's at a spread of points, and a wrong one raises
     ValueError naming the activation. Registering a name again replaces your earlier function;
-    the built-in names (:data:`BUILT_IN`) cannot be replaced. Complex weights accept only the
+    the built-in names (``BUILT_IN``) cannot be replaced. Complex weights accept only the
     built-in polynomial activations.
 
     Sweeps send the registered activations to their workers (process pools, dask) with each

@@ -242,7 +242,7 @@ def _chunk_preact(Wf: torch.Tensor, x: PairInputs, flat: slice) -> torch.Tensor:
 
 
 def chunk_rows(hidden: int) -> int:
-    """Samples per chunk of the CPU path of :func:`pair_readout`: about ``CPU_CHUNK_ELEMENTS / K`` (at least 1)."""
+    """Samples per chunk of the CPU path of :func:`~li2lib.model.pair_readout`: about ``CPU_CHUNK_ELEMENTS / K`` (at least 1)."""
     return max(1, CPU_CHUNK_ELEMENTS // hidden)
 
 
@@ -265,7 +265,7 @@ def pair_readout(
     """Y_hat = sigma(X W) V (Eq. 1) for R stacked runs: W (R, 2M, K), V (R, K, M) -> (R, n, M).
 
     Differentiable in W and V. On a CPU, without ``block``: run by run in chunks of
-    :func:`chunk_rows` samples, padding rows (beyond ``x.counts``) skipped with outputs 0.
+    :func:`~li2lib.model.pairs.chunk_rows` samples, padding rows (beyond ``x.counts``) skipped with outputs 0.
     Otherwise all samples at once, ``block`` hidden units at a time (default: all of them).
     Pass the same ``workspace`` on every call to reuse its buffers; on the CPU path with a
     ``workspace`` and gradients enabled, the pre-activations are kept for the backward pass

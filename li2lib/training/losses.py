@@ -66,9 +66,9 @@ def register_loss(name: str, fn) -> None:
     engine averages it over each run's own samples; autograd differentiates it). It is tried
     once, now, on a small batch: a wrong shape, a non-finite value or a loss autograd cannot
     differentiate raises ValueError naming the loss. Registering a name again replaces your
-    earlier function; the built-in names (:data:`BUILT_IN`) cannot be replaced. The ridge
+    earlier function; the built-in names (``BUILT_IN``) cannot be replaced. The ridge
     readout needs ``loss="mse"``. Sweeps send registered losses to their workers (see
-    :func:`li2lib.model.activations.register_activation` on picklability).
+    :func:`li2lib.register_activation` on picklability).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an identifier-like string, got {name!r}")

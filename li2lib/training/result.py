@@ -76,7 +76,7 @@ class TrainResult:
         return first_epoch(self.history, metric, threshold, missing)
 
     def history_table(self):
-        """:attr:`history` as a pandas DataFrame, one row per logged epoch (needs pandas:
+        """``history`` as a pandas DataFrame, one row per logged epoch (needs pandas:
         ``pip install li2lib[analysis]``)."""
         try:
             import pandas as pd
@@ -85,7 +85,7 @@ class TrainResult:
         return pd.DataFrame(self.history)
 
     def save_history_csv(self, path: str | Path) -> None:
-        """Write :attr:`history` to ``path`` as CSV: a header of metric names (``epoch`` first),
+        """Write ``history`` to ``path`` as CSV: a header of metric names (``epoch`` first),
         one row per logged epoch; needs no pandas."""
         names = list(self.history)
         rows = np.column_stack([np.asarray(self.history[n], dtype=np.float64) for n in names])
