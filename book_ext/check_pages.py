@@ -122,7 +122,12 @@ out.narrow_images = [];
 for (const img of main.querySelectorAll('figure img, div.cell_output img, [data-li2-player] img')) {
   const r = img.getBoundingClientRect();
   if (r.width === 0) continue;  // in a collapsed cell
-  if (r.width < column - 2 || img.naturalWidth < column) {
+  // the room it has: the column, less the padding of a container that spans the column (the
+  // theme pads figures by 8 px a side)
+  const box = img.parentElement, bs = getComputedStyle(box);
+  const room = box.getBoundingClientRect().width >= column - 2
+    ? Math.min(column, box.clientWidth - parseFloat(bs.paddingLeft) - parseFloat(bs.paddingRight)) : column;
+  if (r.width < room - 2 || img.naturalWidth < column) {
     const fig = img.closest('figure, [data-li2-player]');
     const name = fig && fig.id ? fig.id : (img.getAttribute('alt') || '').trim().slice(0, 50);
     out.narrow_images.push(`${name}: shown ${Math.round(r.width)} px, ${img.naturalWidth} px wide`);
