@@ -26,7 +26,10 @@ __all__ = [
     "SCALING_FAMILIES",
     "RUNS_FOLDER",
     "SCALING_EXT_FAMILIES",
-    "SCALING_EXT_SECOND_PASS",
+    "SCALING_EXT_POWER",
+    "SCALING_REFINE",
+    "REFINE_SEEDS",
+    "refine_runs",
     "scaling_window",
     "stored_folder",
     "stored_sweep",
@@ -344,37 +347,95 @@ SCALING_EXT_FAMILIES = {
 
 SCALING_EXT_C = 2.7
 """The constant c of p ~ c ln M / M measured on the CPU-scale diagrams (orders 17 to 47), about
-which the first pass of ``scaling-cpu-ext`` places its fractions."""
+which the first pass of ``scaling-cpu-ext`` places its fractions up to order 75."""
+
+SCALING_EXT_POWER = (0.98, 0.379)
+"""(b, alpha) of p ~ b M^-alpha fitted to the crossings measured at orders 40 to 75 (those of
+the first pass included), about which the first pass places its fractions above order 75:
+the crossings of orders 50 to 75 sat at p = 0.18-0.24, above 1.1 c ln M / M and flattening,
+so the law's window would have missed them at the largest orders."""
 
 
 def scaling_window(order: int, points: int = 5) -> list[float]:
     """The first-pass fractions of a group of order M: ``points`` consecutive fractions of the
-    CPU-scale grid 0.15 * 1.25^k (extended below 0.15), centred on 1.1 c ln M / M (a little
-    above the law, where a power law M^-alpha through the small orders would put the crossing)."""
-    centre = 1.1 * SCALING_EXT_C * math.log(order) / order
+    CPU-scale grid 0.15 * 1.25^k (extended below 0.15), centred on 1.1 c ln M / M up to M = 75
+    (:data:`SCALING_EXT_C`) and on b M^-alpha above (:data:`SCALING_EXT_POWER`)."""
+    b, alpha = SCALING_EXT_POWER
+    centre = 1.1 * SCALING_EXT_C * math.log(order) / order if order <= 75 else b * order**-alpha
     k0 = round(math.log(centre / 0.15) / math.log(1.25))
     return [round(0.15 * 1.25**k, 3) for k in range(k0 - points // 2, k0 - points // 2 + points)]
-
-
-SCALING_EXT_SECOND_PASS: dict[str, list[tuple[float, tuple[int, ...]]]] = {}
-"""The second pass of ``scaling-cpu-ext``: group name -> [(fraction, seeds)] added to its first
-pass (e.g. seeds 3 and 4 at the two fractions that bracket the measured crossing, and seeds
-0-4 at the midpoints 0.15 * 1.25^(k + 1/2) between them). Runs are keyed by their settings, so
-adding entries here and running ``li2lib sweep scaling-cpu-ext`` again trains only the new runs."""
-
-
-def _ext_runs(group: Group) -> list[dict]:
-    first = [dict(train_fraction=p, seed=s) for p in scaling_window(group.order) for s in range(3)]
-    second = [dict(train_fraction=p, seed=s) for p, seeds in SCALING_EXT_SECOND_PASS.get(group.name, [])
-              for s in seeds]
-    return first + [run for run in second if run not in first]
 
 
 # One sweep for the four families, trained in order of M (smaller first, families interleaved),
 # so that whatever has finished is a usable diagram over the smaller orders.
 SWEEPS["scaling-cpu-ext"] = dict(
-    plan=[(g, _ext_runs(g)) for g in sorted((g for family in SCALING_EXT_FAMILIES.values() for g in family),
-                                            key=lambda g: g.order)],
+    plan=[(g, [dict(train_fraction=p, seed=s) for p in scaling_window(g.order) for s in range(3)])
+          for g in sorted((g for family in SCALING_EXT_FAMILIES.values() for g in family), key=lambda g: g.order)],
+    base=SCALING_BASE["cpu"],
+)
+
+REFINE_SEEDS = 5
+"""Seeds per fraction at each crossing after ``scaling-cpu-refine``."""
+
+SCALING_REFINE: dict[str, tuple[float, float]] = {
+    "Z_17": (0.366, 0.458),
+    "Z_18": (0.366, 0.458),
+    "D_9": (0.366, 0.458),
+    "Z_23": (0.293, 0.366),
+    "D_12": (0.293, 0.366),
+    "Z_4 x Z_7": (0.293, 0.366),
+    "Z_30": (0.293, 0.366),
+    "D_15": (0.234, 0.293),
+    "Z_31": (0.293, 0.366),
+    "Z_2 x Z_2 x Z_9": (0.234, 0.293),
+    "Z_40": (0.234, 0.293),
+    "Z_5 x Z_2 x Z_2 x Z_2": (0.234, 0.293),
+    "D_20": (0.188, 0.234),
+    "Z_41": (0.234, 0.293),
+    "Z_47": (0.188, 0.234),
+    "Z_50": (0.188, 0.234),
+    "D_26": (0.188, 0.234),
+    "Z_2 x Z_2 x Z_13": (0.188, 0.234),
+    "Z_53": (0.188, 0.234),
+    "Dic_15": (0.234, 0.293),
+    "Z_61": (0.188, 0.234),
+    "Z_3 x Z_3 x Z_7": (0.188, 0.234),
+    "Z_64": (0.188, 0.234),
+    "Z_71": (0.188, 0.234),
+    "D_36": (0.15, 0.188),
+    "Z_2 x Z_6 x Z_6": (0.15, 0.188),
+    "Z_75": (0.188, 0.234),
+}
+"""group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
+first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
+accuracy below 1/2 and the first at or above it."""
+
+
+def _first_pass_seeds(group: Group) -> int:
+    """Seeds per fraction in the group's first pass: 2 in scaling-cpu-composite and -product, else 3."""
+    return 2 if any(group.name in {g.name for g in SCALING_FAMILIES["cpu"][f]} for f in ("composite", "product")) else 3
+
+
+def refine_runs(group: Group, p_lo: float, p_hi: float) -> list[dict]:
+    """The runs ``scaling-cpu-refine`` adds to a group's first pass: seeds up to
+    :data:`REFINE_SEEDS` at the two bracketing fractions, and all of them at the grid midpoint
+    sqrt(p_lo p_hi) between (half a grid step each side), so that the crossing's error comes from
+    the spread over seeds on a grid half as coarse."""
+    if not 0 < p_lo < p_hi <= 1:
+        raise ValueError(f"the bracket must satisfy 0 < p_lo < p_hi <= 1, got ({p_lo!r}, {p_hi!r})")
+    more = range(_first_pass_seeds(group), REFINE_SEEDS)
+    middle = round(math.sqrt(p_lo * p_hi), 3)
+    return ([dict(train_fraction=p, seed=s) for p in (p_lo, p_hi) for s in more]
+            + [dict(train_fraction=middle, seed=s) for s in range(REFINE_SEEDS)])
+
+
+# The second pass over every CPU-scale scaling group whose first pass has bracketed its crossing
+# (orders 17 to 143), trained in order of M.
+_SCALING_GROUPS = {g.name: g for g in [*(g for f in SCALING_FAMILIES["cpu"].values() for g in f),
+                                       *(g for f in SCALING_EXT_FAMILIES.values() for g in f)]}
+SWEEPS["scaling-cpu-refine"] = dict(
+    plan=[(g, refine_runs(g, *SCALING_REFINE[g.name]))
+          for g in sorted((_SCALING_GROUPS[n] for n in SCALING_REFINE), key=lambda g: g.order)],
     base=SCALING_BASE["cpu"],
 )
 

@@ -63,21 +63,23 @@ def test_a_stored_run_is_a_train_result(monkeypatch):
 
 def test_extension_sweep_windows_bracket_the_law_and_families_are_what_they_say():
     """scaling-cpu-ext: each group's first-pass fractions are consecutive points of the CPU grid
-    around c ln M / M, in order of M; the non-abelian family's largest irrep has dimension 2,
-    the others are abelian."""
+    around the law they are placed by (c ln M / M to order 75, b M^-alpha above), in order of M;
+    the non-abelian family's largest irrep has dimension 2, the others are abelian."""
     import math
 
-    from li2lib.experiments.registry import SCALING_EXT_C, SCALING_EXT_FAMILIES, scaling_window
+    from li2lib.experiments.registry import SCALING_EXT_C, SCALING_EXT_FAMILIES, SCALING_EXT_POWER, scaling_window
     from li2lib.groups.irreps import irreps
 
     plan = _spec_keys("scaling-cpu-ext")
     orders = [g.order for g, _, _ in plan]
     assert orders == sorted(orders) and max(orders) >= 127
+    b, alpha = SCALING_EXT_POWER
     for group, _, runs in plan:
         window = scaling_window(group.order)
-        law = SCALING_EXT_C * math.log(group.order) / group.order
-        assert window[0] < law < window[-1], group.name
-        ratios = [b / a for a, b in zip(window, window[1:])]
+        M = group.order
+        centre = 1.1 * SCALING_EXT_C * math.log(M) / M if M <= 75 else b * M**-alpha
+        assert window[1] < centre < window[-2], group.name  # the centre is inside, not at an edge
+        ratios = [q / p for p, q in zip(window, window[1:])]
         assert all(abs(r - 1.25) < 0.02 for r in ratios)
         assert {(r["train_fraction"], r["seed"]) for r in runs} == {(p, s) for p in window for s in range(3)}
     for family, groups in SCALING_EXT_FAMILIES.items():
@@ -86,12 +88,28 @@ def test_extension_sweep_windows_bracket_the_law_and_families_are_what_they_say(
     assert {g.name for g in SCALING_EXT_FAMILIES["nonabelian"]} >= {"Dic_15", "D_26", "D_15 x Z_3"}
 
 
-def test_second_pass_adds_runs_and_keeps_the_first(monkeypatch):
+def test_refine_pass_brings_every_bracketing_fraction_to_five_seeds_without_repeating_a_run():
+    """scaling-cpu-refine: with the group's first pass, each stored bracket (p_lo, p_hi) and its
+    midpoint carry seeds 0-4 exactly once, and the midpoint lies half a grid step from each."""
+    import math
+
     from li2lib.experiments import registry
 
-    (group, _, first), = [(g, b, r) for g, b, r in _spec_keys("scaling-cpu-ext") if g.name == "Z_53"]
-    monkeypatch.setitem(registry.SCALING_EXT_SECOND_PASS, "Z_53", [(0.188, (0, 3, 4)), (0.21, (0, 1))])
-    both = registry._ext_runs(group)
-    assert both[: len(first)] == first
-    assert both[len(first):] == [dict(train_fraction=0.188, seed=3), dict(train_fraction=0.188, seed=4),
-                                 dict(train_fraction=0.21, seed=0), dict(train_fraction=0.21, seed=1)]
+    first = {g.name: {(r["train_fraction"], r["seed"]) for r in runs}
+             for name in [*(f"scaling-cpu-{f}" for f in registry.SCALING_FAMILIES["cpu"]), "scaling-cpu-ext"]
+             for g, _, runs in _spec_keys(name)}
+    plan = _spec_keys("scaling-cpu-refine")
+    assert {g.name for g, _, _ in plan} == set(registry.SCALING_REFINE)
+    for group, base, runs in plan:
+        assert base == registry.SCALING_BASE["cpu"]
+        p_lo, p_hi = registry.SCALING_REFINE[group.name]
+        assert {p_lo, p_hi} <= {p for p, _ in first[group.name]}, group.name  # a bracket of the first pass
+        added = [(r["train_fraction"], r["seed"]) for r in runs]
+        assert len(added) == len(set(added)) and not set(added) & first[group.name], group.name
+        both = first[group.name] | set(added)
+        middle = {p for p, _ in added} - {p_lo, p_hi}
+        assert len(middle) == 1 and math.isclose(math.log(p_hi / middle.pop()), math.log(1.25) / 2, abs_tol=0.01)
+        for p in {p for p, _ in added}:
+            assert {s for q, s in both if q == p} == set(range(registry.REFINE_SEEDS)), (group.name, p)
+    with pytest.raises(ValueError, match="bracket must satisfy"):
+        registry.refine_runs(plan[0][0], 0.3, 0.2)
