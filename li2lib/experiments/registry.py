@@ -31,6 +31,7 @@ __all__ = [
     "REFINE_SEEDS",
     "refine_runs",
     "scaling_window",
+    "scaling_runs",
     "stored_folder",
     "stored_sweep",
     "stored_run",
@@ -232,6 +233,24 @@ def stored_sweep(name: str) -> Sweep:
             return load_sweep(folder)
     raise FileNotFoundError(f"no run of the sweep {name} is saved, neither in the package nor in "
                             f"{RUNS_FOLDER / name}; make them with: li2lib sweep {name}")
+
+
+def scaling_runs(family: str) -> tuple[list[Group], Sweep]:
+    """One panel of paper Fig. 5 at CPU scale over the whole stored range of M: the family's
+    groups (``SCALING_FAMILIES["cpu"]`` then ``SCALING_EXT_FAMILIES``, in order of M) and
+    every stored run on them, from ``scaling-cpu-FAMILY``, ``scaling-cpu-ext`` and
+    ``scaling-cpu-refine`` (same settings; a group may have no run yet while the extension is
+    being made)."""
+    if family not in SCALING_EXT_FAMILIES:
+        raise ValueError(f"family must be one of {sorted(SCALING_EXT_FAMILIES)}, got {family!r}")
+    groups = sorted([*SCALING_FAMILIES["cpu"][family], *SCALING_EXT_FAMILIES[family]], key=lambda g: g.order)
+    names = {g.name for g in groups}
+    runs = []
+    for sweep in (f"scaling-cpu-{family}", "scaling-cpu-ext", "scaling-cpu-refine"):
+        folder = stored_folder(sweep)
+        if folder.is_dir():
+            runs.extend(r for r in load_sweep(folder) if r.group in names)
+    return groups, Sweep(runs)
 
 
 def run_named_sweep(sweep: str, folder: str | Path, *, executor=None, device: str | None = None,

@@ -10,8 +10,13 @@ This module measures the boundary instead of assuming it:
 - :func:`fit_crossing`: for one group, the fraction p_50 at which the final test accuracy of
   the runs crosses 1/2, from a logistic curve in ln p fitted to every run, with a standard
   error from a bootstrap over the runs at each fraction and from the spacing of the grid.
+- :func:`horizon_crossing`: the boundary at a training horizon seed by seed, from the epochs at
+  which the runs grokked: the seeds' scatter gives its error where all of them fall on the
+  same side of every fraction of the grid.
 - :func:`fit_law`: fits p_c(M) by one of :data:`LAWS` (c ln M / M, a / M, b M^-alpha) by
   weighted least squares on ln p_c, with the parameters' standard errors and chi^2.
+- :func:`holdout`: fits a law on some groups and scores its predictions of the others'
+  crossings (a check that could fail, where chi^2 on the fitted points cannot).
 - :func:`accuracy_at`: a run's test accuracy at an earlier epoch, to ask where the boundary
   lies after a shorter training (the boundary is defined at a training horizon).
 - :func:`ratio`: the ratio of two fitted constants with its standard error (e.g. the c of the
@@ -25,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Crossing", "LawFit", "LAWS", "fit_crossing", "fit_law", "ratio", "logistic", "accuracy_at"]
+__all__ = ["Crossing", "HorizonCrossing", "LawFit", "LAWS", "Holdout", "fit_crossing", "fit_law", "holdout",
+           "horizon_crossing", "ratio", "logistic", "accuracy_at"]
 
 CLIP = 0.01
 """Accuracies are clipped to [CLIP, 1 - CLIP] for the logistic fit, so that a perfectly sharp
@@ -50,9 +56,11 @@ class Crossing:
     """Where one group's final test accuracy crosses 1/2 as the training fraction grows.
 
     ``p50``: the fraction at the crossing; ``se_log``: standard error of ln p50 (so the
-    relative error of p50); ``width``: the logistic's width in ln p (a sharp step has a width
-    much smaller than the grid spacing); ``bracketed``: some fraction has mean accuracy below
-    1/2 and some above (otherwise p50 is an extrapolation); ``runs``: how many runs were fitted.
+    relative error of p50), the larger of ``se_seeds`` (the bootstrap over seeds) and ``se_grid``
+    (the grid spacing at the crossing over sqrt 12); ``width``: the logistic's width in ln p (a
+    sharp step has a width much smaller than the grid spacing); ``bracketed``: some fraction has
+    mean accuracy below 1/2 and some above (otherwise p50 is an extrapolation); ``runs``: how
+    many runs were fitted.
     """
 
     p50: float
@@ -60,6 +68,13 @@ class Crossing:
     width: float
     bracketed: bool
     runs: int
+    se_seeds: float
+    se_grid: float
+
+    @property
+    def from_seeds(self) -> bool:
+        """Whether the error is the measured seed-to-seed scatter, not the grid's resolution."""
+        return self.se_seeds >= self.se_grid
 
     def interval(self, z: float = 1.96) -> tuple[float, float]:
         """The interval p50 * exp(-+ z se_log) (about 95% for z = 1.96)."""
@@ -166,8 +181,85 @@ def fit_crossing(fractions, accuracies, *, bootstrap: int = 500, seed: int = 0) 
     spread = float(np.std(centres, ddof=1)) if len(centres) > 1 else 0.0
     below, above = levels[levels <= centre], levels[levels > centre]
     spacing = (above.min() - below.max()) if len(below) and len(above) else float(np.diff(levels).max())
-    se = float(max(spread, spacing / math.sqrt(12)))
-    return Crossing(p50=float(math.exp(centre)), se_log=se, width=float(width), bracketed=bracketed, runs=int(x.size))
+    floor = float(spacing / math.sqrt(12))
+    return Crossing(p50=float(math.exp(centre)), se_log=max(spread, floor), width=float(width), bracketed=bracketed,
+                    runs=int(x.size), se_seeds=spread, se_grid=floor)
+
+
+@dataclass(frozen=True)
+class HorizonCrossing:
+    """Where a group's runs start to grok within ``horizon`` epochs, seed by seed.
+
+    ``p``: the geometric mean over seeds of each seed's boundary p_s; ``se_log``: the standard
+    error of ln p from the seed-to-seed scatter (sd of ln p_s over sqrt(seeds)); ``slope``:
+    k = -d ln T_grok / d ln p near the boundary (how fast the grokking time grows as the data
+    shrink; it also converts a horizon into a boundary: d ln p / d ln T = -1 / k);
+    ``per_seed``: seed -> p_s; ``unbracketed``: seeds left out because their own runs do not
+    bracket their boundary (no fraction grokked in time, or none below it failed: e.g. a seed
+    added only at fractions on one side).
+    """
+
+    p: float
+    se_log: float
+    slope: float
+    per_seed: dict
+    unbracketed: tuple = ()
+
+    @property
+    def seeds(self) -> int:
+        return len(self.per_seed)
+
+
+def horizon_crossing(fractions, grok_epochs, seeds, horizon: int, *, levels: int = 3) -> HorizonCrossing:
+    """The fraction below which a group's runs no longer grok within ``horizon`` epochs, with an
+    error from the scatter over seeds (the grid cannot give one when every seed falls on the
+    same side of every fraction).
+
+    ``grok_epochs``: per run, the first epoch at which test accuracy reached the run's threshold
+    (NaN if it never did). The grokking time rises steeply as p falls, T(p) ~ p^-k near the
+    boundary; k is fitted by least squares of ln T on ln p over the grokked runs at the
+    ``levels`` lowest fractions where every run grokked within ``horizon``. Seed s's boundary
+    p_s is where its own T(p) reaches the horizon: from its lowest fraction p_1 that grokked by
+    then, at epoch T_1, ln p_s = ln p_1 - (ln horizon - ln T_1) / k (a step of at most one grid
+    interval, towards the fraction below, where the seed did not grok in time). A seed whose own
+    runs do not bracket its boundary is left out and named in ``unbracketed``. Raises ValueError
+    when fewer than 2 seeds are bracketed or fewer than 2 fractions fix the slope.
+    """
+    p, T, s = (np.asarray(v, dtype=float).ravel() for v in (fractions, grok_epochs, seeds))
+    if not (p.shape == T.shape == s.shape):
+        raise ValueError(f"fractions, grok_epochs and seeds must have the same length, got {p.size}, {T.size}, {s.size}")
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer (epochs), got {horizon!r}")
+    if not np.all((p > 0) & (p <= 1)):
+        raise ValueError(f"fractions must lie in (0, 1], got {p[~((p > 0) & (p <= 1))][:3].tolist()}")
+    if np.any(T[np.isfinite(T)] < 0):
+        raise ValueError("grok_epochs must be >= 0 or NaN (never grokked)")
+    made = np.isfinite(T) & (T <= horizon)
+    all_made = [v for v in np.unique(p) if made[p == v].all()]
+    near = all_made[:levels]
+    if len(near) < 2:
+        raise ValueError(f"the slope needs at least 2 fractions where every run grokked within {horizon} epochs, "
+                         f"got {len(near)}")
+    at = np.isin(p, near)
+    k = -float(np.polyfit(np.log(p[at]), np.log(T[at]), 1)[0])
+    if not k > 0:
+        raise ValueError(f"the grokking time must fall as p grows near the boundary; fitted slope k = {k:.3g}")
+    per_seed, unbracketed = {}, []
+    for seed in np.unique(s):
+        mine = s == seed
+        grokked = np.sort(p[mine & made])
+        if grokked.size == 0 or not np.any(mine & ~made & (p < grokked[0])):
+            unbracketed.append(int(seed))
+            continue
+        p1 = grokked[0]
+        T1 = float(T[mine & (p == p1)].min())
+        per_seed[int(seed)] = float(math.exp(math.log(p1) - (math.log(horizon) - math.log(max(T1, 1.0))) / k))
+    if len(per_seed) < 2:
+        raise ValueError(f"the boundary at horizon {horizon} needs at least 2 seeds whose runs bracket it (a fraction "
+                         f"that grokked in time and a smaller one that did not), got {len(per_seed)}")
+    logs = np.log(list(per_seed.values()))
+    return HorizonCrossing(p=float(np.exp(logs.mean())), se_log=float(np.std(logs, ddof=1) / math.sqrt(logs.size)),
+                           slope=k, per_seed=per_seed, unbracketed=tuple(unbracketed))
 
 
 LAWS = {
@@ -187,7 +279,8 @@ class LawFit:
     ``params`` and ``se``: each parameter and its standard error (c, a, b on their own scale,
     alpha as the exponent); the errors are scaled up by sqrt(chi2 / dof) when that exceeds 1
     (the points scatter more than their error bars). ``chi2``: sum of squared residuals in
-    ln p_c over se_log^2; ``dof``: points minus parameters; ``residuals``: ln p_c - ln law.
+    ln p_c over se_log^2; ``dof``: points minus parameters; ``residuals``: ln p_c - ln law;
+    ``cov``: the (scaled) covariance of the fitted (ln c), (ln a) or (ln b, alpha).
     """
 
     law: str
@@ -196,6 +289,7 @@ class LawFit:
     chi2: float
     dof: int
     residuals: np.ndarray
+    cov: np.ndarray
 
     @property
     def aic(self) -> float:
@@ -210,6 +304,13 @@ class LawFit:
         if self.law == "a / M":
             return self.params["a"] / M
         return self.params["b"] * M ** (-self.params["alpha"])
+
+    def predict(self, M) -> tuple[np.ndarray, np.ndarray]:
+        """The law's p_c at orders M and the standard error of its ln p_c there (from ``cov``,
+        so it grows away from the fitted orders for the two-parameter law)."""
+        M = np.atleast_1d(np.asarray(M, dtype=float))
+        design = LAWS[self.law][1](M)
+        return self(M), np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
 
 
 def fit_law(orders, p_c, se_log, law: str = "c ln M / M") -> LawFit:
@@ -249,7 +350,39 @@ def fit_law(orders, p_c, se_log, law: str = "c ln M / M") -> LawFit:
             params[name], se[name] = float(theta[i]), float(errors[i])
         else:  # a scale on the log: report it and its delta-method error
             params[name], se[name] = float(math.exp(theta[i])), float(math.exp(theta[i]) * errors[i])
-    return LawFit(law=law, params=params, se=se, chi2=chi2, dof=dof, residuals=resid)
+    return LawFit(law=law, params=params, se=se, chi2=chi2, dof=dof, residuals=resid, cov=cov)
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """A law fitted to some crossings and tested on the others: ``fit`` (the LawFit on the
+    fitted ones), ``orders`` of the held-out groups, and ``z``: (ln p_50 - ln predicted) over
+    the combined error sqrt(se_log^2 + se_pred^2) for each of them."""
+
+    fit: LawFit
+    orders: np.ndarray
+    z: np.ndarray
+
+    @property
+    def chi2(self) -> float:
+        """sum z^2: about the number of held-out groups when the law predicts them."""
+        return float(np.sum(self.z**2))
+
+
+def holdout(orders, p_c, se_log, law: str, fitted) -> Holdout:
+    """Fit ``law`` to the crossings where the boolean mask ``fitted`` holds and predict the rest:
+    a check that can fail, unlike a goodness of fit on the same points (e.g. fit orders <= 71,
+    predict orders >= 83)."""
+    M, p, s = (np.asarray(v, dtype=float).ravel() for v in (orders, p_c, se_log))
+    keep = np.asarray(fitted)
+    if keep.dtype != bool or keep.shape != M.shape:
+        raise ValueError(f"fitted must be a boolean mask of length {M.size}, got {keep.dtype} of shape {keep.shape}")
+    if keep.all():
+        raise ValueError("fitted must leave at least one crossing out to predict")
+    fit = fit_law(M[keep], p[keep], s[keep], law)
+    predicted, se_pred = fit.predict(M[~keep])
+    z = (np.log(p[~keep]) - np.log(predicted)) / np.sqrt(s[~keep] ** 2 + se_pred**2)
+    return Holdout(fit=fit, orders=M[~keep], z=z)
 
 
 def ratio(top: LawFit, bottom: LawFit, name: str = "c") -> tuple[float, float]:

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from li2lib.measure.scaling import LAWS, accuracy_at, fit_crossing, fit_law, logistic, ratio
+from li2lib.measure.scaling import LAWS, accuracy_at, fit_crossing, fit_law, holdout, logistic, ratio
 
 
 def synthetic_runs(p50, width, levels, seeds, noise, rng):
@@ -23,6 +23,19 @@ def test_crossing_recovers_a_known_logistic():
         assert fit.bracketed and fit.runs in (15, 20)  # two fractions on each side (one above at the grid top)
         assert abs(math.log(fit.p50 / p50)) < 3 * fit.se_log + 0.02, (fit, p50)
         assert fit.se_log < 0.1
+        assert fit.se_log == max(fit.se_seeds, fit.se_grid)
+
+
+def test_crossing_error_from_seeds_matches_the_scatter_of_repeated_experiments():
+    """On a fine grid with noisy seeds the bootstrap dominates the grid floor, and it agrees
+    with the spread of p50 over independent repetitions of the whole experiment."""
+    levels = 0.2 * 1.03 ** np.arange(20)
+    rng = np.random.default_rng(7)
+    fits = [fit_crossing(*synthetic_runs(0.3, 0.1, levels, 5, 0.15, rng), bootstrap=300, seed=i) for i in range(60)]
+    assert np.mean([f.from_seeds for f in fits]) > 0.7  # measured 0.82
+    spread = np.std([math.log(f.p50) for f in fits], ddof=1)
+    typical = np.median([f.se_seeds for f in fits])
+    assert 0.7 < typical / spread < 1.6, (typical, spread)  # measured 1.18
 
 
 def test_crossing_of_a_sharp_step_sits_between_the_bracketing_levels():
@@ -33,6 +46,7 @@ def test_crossing_of_a_sharp_step_sits_between_the_bracketing_levels():
     assert 0.3 < fit.p50 < 0.36
     assert fit.p50 == pytest.approx(math.sqrt(0.3 * 0.36), rel=0.01)  # about midway in ln p
     assert fit.se_log == pytest.approx(math.log(0.36 / 0.3) / math.sqrt(12), rel=1e-6)  # only the grid limits it
+    assert fit.se_seeds == 0 and not fit.from_seeds  # the seeds agree: nothing measured beyond the grid
     low, high = fit.interval()
     assert low < fit.p50 < high
 
@@ -116,3 +130,89 @@ def test_accuracy_at_reads_the_last_logged_value():
         accuracy_at({"epoch": np.array([10]), "test_acc": np.array([0.0])}, 5)
     with pytest.raises(ValueError, match="history must hold"):
         accuracy_at({"epoch": np.array([0])}, 5)
+
+
+def test_holdout_predicts_its_own_law_and_rejects_a_wrong_one():
+    """Crossings drawn from c ln M / M with known noise: the law fitted on the small orders
+    predicts the large ones (z about N(0, 1)), a / M does not, and the prediction's error
+    agrees with the spread of predictions over repeated noisy data."""
+    rng = np.random.default_rng(3)
+    M = np.array([17, 23, 31, 41, 47, 53, 61, 71, 83, 97, 113, 127], dtype=float)
+    se = np.full(M.size, 0.05)
+    small = M <= 71
+    z_true, z_wrong, predictions, se_pred = [], [], [], []
+    for _ in range(200):
+        p = 2.7 * np.log(M) / M * np.exp(se * rng.standard_normal(M.size))
+        good = holdout(M, p, se, "c ln M / M", small)
+        z_true.extend(good.z)
+        z_wrong.append(holdout(M, p, se, "a / M", small).chi2)
+        power = holdout(M, p, se, "b M^-alpha", small)
+        predictions.append(math.log(power.fit(127.0)))
+        se_pred.append(power.fit.predict(127.0)[1][0])
+        assert list(good.orders) == [83, 97, 113, 127]
+    assert abs(np.mean(z_true)) < 0.1 and 0.85 < np.std(z_true) < 1.15
+    assert np.median(z_wrong) > 20  # chi^2 on 4 held-out points: p < 0.001
+    assert np.median(se_pred) == pytest.approx(np.std(predictions), rel=0.25)
+
+
+def test_holdout_rejects_bad_masks():
+    M, p, se = [17, 23, 31, 41], [0.45, 0.37, 0.3, 0.25], [0.05] * 4
+    with pytest.raises(ValueError, match="fitted must be a boolean mask"):
+        holdout(M, p, se, "c ln M / M", [1, 1, 0, 0])
+    with pytest.raises(ValueError, match="at least one crossing out"):
+        holdout(M, p, se, "c ln M / M", np.ones(4, bool))
+
+
+def synthetic_grok_epochs(p_star, k, sigma, levels, seeds, rng, horizon=3000):
+    """Grokking times T = horizon (p / p_s)^-k, each seed s with its own boundary
+    p_s = p_star exp(sigma eps_s); NaN where T exceeds the horizon (the run never grokked)."""
+    own = p_star * np.exp(sigma * rng.standard_normal(seeds))
+    p = np.tile(levels, seeds)
+    s = np.repeat(np.arange(seeds), len(levels))
+    T = horizon * (p / own[s]) ** -k
+    return p, np.where(T <= horizon, np.round(T / 50) * 50, np.nan), s, own  # logged every 50 epochs
+
+
+def test_horizon_crossing_recovers_each_seeds_boundary_and_its_scatter():
+    """Each seed's boundary, from its grokking times, comes back to within the 50-epoch logging
+    resolution; the standard error matches the scatter over repeated experiments, far below the
+    grid's h / sqrt(12) (every seed falls on the same side of every fraction)."""
+    from li2lib.measure.scaling import horizon_crossing
+
+    levels = 0.15 * 1.25 ** np.arange(6)
+    rng = np.random.default_rng(5)
+    estimates, errors = [], []
+    for _ in range(100):
+        p, T, s, own = synthetic_grok_epochs(0.25, 4.0, 0.02, levels, 5, rng)
+        found = horizon_crossing(p, T, s, 3000)
+        assert found.slope == pytest.approx(4.0, rel=0.05)
+        for seed, value in found.per_seed.items():
+            assert abs(math.log(value / own[seed])) < 0.02, (seed, value, own[seed])
+        estimates.append(math.log(found.p))
+        errors.append(found.se_log)
+    spread = np.std(estimates, ddof=1)
+    assert np.mean(estimates) == pytest.approx(math.log(0.25), abs=0.01)
+    assert 0.6 < np.median(errors) / spread < 1.5, (np.median(errors), spread)
+    assert spread < 0.3 * math.log(1.25) / math.sqrt(12)
+    # a shorter horizon moves the boundary up by (ln 3000 - ln T) / k
+    p, T, s, _ = synthetic_grok_epochs(0.25, 4.0, 0.0, 0.15 * 1.1 ** np.arange(15), 3, rng)
+    early = horizon_crossing(p, T, s, 1000)
+    assert math.log(early.p / 0.25) == pytest.approx(math.log(3) / 4.0, abs=0.02)
+
+
+def test_horizon_crossing_rejects_what_it_cannot_measure():
+    from li2lib.measure.scaling import horizon_crossing
+
+    p = np.repeat([0.2, 0.25, 0.3], 2)
+    s = np.tile([0, 1], 3)
+    with pytest.raises(ValueError, match="same length"):
+        horizon_crossing(p, [1.0], s, 3000)
+    with pytest.raises(ValueError, match="horizon must be a positive integer"):
+        horizon_crossing(p, np.full(6, 100.0), s, 0)
+    with pytest.raises(ValueError, match="needs at least 2 seeds"):  # every run grokked: no failing fraction below
+        horizon_crossing(p, [900, 900, 600, 600, 400, 400], s, 3000)
+    # a seed run only on one side of its boundary is left out, and named
+    three = horizon_crossing(np.r_[p, 0.3], [np.nan, np.nan, 900, 950, 600, 620, 500], np.r_[s, 2], 3000)
+    assert three.unbracketed == (2,) and sorted(three.per_seed) == [0, 1]
+    with pytest.raises(ValueError, match="at least 2 fractions"):
+        horizon_crossing(p, [np.nan, np.nan, np.nan, np.nan, 400, 400], s, 3000)
