@@ -33,20 +33,25 @@ def plot_phase_diagram(orders, fractions, accuracies, ax=None, lines: dict | Non
 
     ``orders``, ``fractions``, ``accuracies``: one entry per run (runs of one cell are averaged).
     Each distinct order M is one column, in increasing order (``labels`` names them, e.g. product
-    groups; by default the order); the fraction axis is logarithmic. ``lines``: label -> c, each
+    groups; by default the order), whose cells span its own fractions; the fraction axis is
+    logarithmic. ``lines``: label -> c, each
     drawn as p = c ln M / M through the columns. ``crossings``: order -> :class:`li2lib.measure.scaling.Crossing`,
     drawn as points with 95% error bars. Returns the colour mappable (for a colour bar).
     """
     ax = _ax(ax)
     M, p, acc = (np.asarray(v, dtype=float) for v in (orders, fractions, accuracies))
-    levels = np.unique(p)
-    edges = np.sqrt(levels[1:] * levels[:-1])
-    p_edges = np.concatenate([[levels[0] ** 2 / edges[0]], edges, [levels[-1] ** 2 / edges[-1]]])
     columns = np.unique(M)
-    mappable = None
+    mappable, low, high = None, np.inf, 0.0
     for i, m in enumerate(columns):
-        mean = np.array([acc[(M == m) & (p == q)].mean() if np.any((M == m) & (p == q)) else np.nan
-                         for q in levels])
+        # each column's cells span its own fractions (groups may have been run on different grids)
+        levels = np.unique(p[M == m])
+        mean = np.array([acc[(M == m) & (p == q)].mean() for q in levels])
+        if len(levels) > 1:
+            edges = np.sqrt(levels[1:] * levels[:-1])
+            p_edges = np.concatenate([[levels[0] ** 2 / edges[0]], edges, [levels[-1] ** 2 / edges[-1]]])
+        else:
+            p_edges = levels[0] * np.array([0.9, 1.1])
+        low, high = min(low, p_edges[0]), max(high, p_edges[-1])
         mappable = ax.pcolormesh([i - 0.42, i + 0.42], p_edges, mean[:, None], cmap=cmap, vmin=0, vmax=1,
                                  shading="flat")
     x = np.arange(len(columns))
@@ -65,10 +70,10 @@ def plot_phase_diagram(orders, fractions, accuracies, ax=None, lines: dict | Non
                        rotation=0 if labels is None else 30)
     ax.set_xlim(-0.6, len(columns) - 0.4)
     ax.minorticks_off()
-    ticks = [q for q in (0.2, 0.3, 0.5, 0.7, 1.0) if p_edges[0] <= q <= p_edges[-1]]
+    ticks = [q for q in (0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0) if low <= q <= high]
     ax.set_yticks(ticks)
     ax.set_yticklabels([f"{q:g}" for q in ticks])
-    ax.set_ylim(p_edges[0], p_edges[-1])
+    ax.set_ylim(low, high)
     ax.set_xlabel("group (order $M$)" if labels is not None else "group order $M$")
     ax.set_ylabel("training fraction $p$")
     return mappable

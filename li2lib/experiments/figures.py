@@ -216,6 +216,84 @@ def _verdict_fig3(sweeps, scale):
             f"({len(with_wd)} run(s)); weight decay 0 reaches at most test acc {best:.2f} in {end} epochs")
 
 
+# --- Fig. 5: the phase diagrams over (M, p) ---------------------------------------------------
+
+def _fig5_families(sweeps, scale):
+    """family -> (groups with runs, table of their runs): at CPU scale the stored sweeps joined
+    over the whole range (:func:`li2lib.experiments.registry.scaling_runs`), at paper scale the
+    runs of ``scaling-paper`` split by family."""
+    from .registry import SCALING_FAMILIES, scaling_runs
+
+    out = {}
+    for family in ("prime", "composite", "product", "nonabelian"):
+        if scale == "cpu":
+            groups, runs = scaling_runs(family)
+        else:
+            groups = SCALING_FAMILIES["paper"][family]
+            names = {g.name for g in groups}
+            runs = Sweep(r for r in sweeps["scaling-paper"] if r.group in names)
+        have = {r.group for r in runs}
+        if have:
+            out[family] = ([g for g in groups if g.name in have], runs.table())
+    return out
+
+
+def _draw_fig5(sweeps, scale):
+    import matplotlib.pyplot as plt
+
+    from ..book.scaling_plots import plot_phase_diagram
+    from ..data import CRITICAL_RATIO_MULTIPLIER
+    from ..measure.scaling import fit_crossing
+
+    families = _fig5_families(sweeps, scale)
+    fig, axes = plt.subplots(2, 2, figsize=(6.5, 6.0), sharey=True, constrained_layout=True)
+    for ax, (family, (groups, t)) in zip(axes.flat, families.items()):
+        order = {g.name: g.order for g in groups}
+        crossings = {}
+        for g in groups:
+            at = t["group"] == g.name
+            try:
+                crossings[g.order] = fit_crossing(t["train_fraction"][at], t["final_test_acc"][at])
+            except ValueError:  # no crossing in its fractions
+                pass
+        mappable = plot_phase_diagram([order[g] for g in t["group"]], t["train_fraction"], t["final_test_acc"], ax=ax,
+                                      lines={f"c = {CRITICAL_RATIO_MULTIPLIER} (code)": CRITICAL_RATIO_MULTIPLIER},
+                                      crossings=crossings or None)
+        ax.set_title(family)
+    fig.colorbar(mappable, ax=axes, shrink=0.5, label="final test accuracy")
+    return fig
+
+
+def _verdict_fig5(sweeps, scale):
+    from ..measure.scaling import fit_law, holdout, horizon_crossing
+
+    orders, p_T, se, abelian = [], [], [], []
+    for family, (groups, t) in _fig5_families(sweeps, scale).items():
+        for g in groups:
+            at = t["group"] == g.name
+            try:
+                found = horizon_crossing(t["train_fraction"][at], t["grok_epoch"][at], t["seed"][at], int(t["epochs"][0]))
+            except ValueError:
+                continue
+            orders.append(g.order)
+            p_T.append(found.p)
+            se.append(found.se_log)
+            abelian.append(family != "nonabelian")
+    M, p, s, ab = (np.array(v) for v in (orders, p_T, se, abelian))
+    c = p * M / np.log(M)
+    text = (f"boundary p_T (test acc 0.95 within the horizon, {len(M)} groups, M = {M.min()}-{M.max()}, median error "
+            f"{100 * np.median(s):.1f}% from the seeds); c = p_T M / ln M: median {np.median(c[M <= 47]):.2f} for "
+            f"M <= 47" + (f", {np.median(c[M >= 60]):.2f} for M >= 60" if np.any(M >= 60) else ""))
+    if ab.sum() > 3:
+        power = fit_law(M[ab], p[ab], s[ab], "b M^-alpha")
+        text += f"; abelian groups fit M^-alpha with alpha = {power.params['alpha']:.2f} ± {power.se['alpha']:.2f}"
+        if np.any(M[ab] > 71) and np.sum(M[ab] <= 71) > 2:
+            test = holdout(M[ab], p[ab], s[ab], "c ln M / M", M[ab] <= 71)
+            text += (f"; c ln M / M fitted on M <= 71 is off by {100 * np.mean(test.log_error):+.0f}% on average "
+                     f"at M > 71")
+    return text
+
+
 # --- Fig. 8: Muon with few hidden nodes ----------------------------------------------------------
 
 FIG8_OPTIMIZERS = {"adam": "Adam", "muon": "Muon (author's)", "muon_torch": "torch's Muon"}
@@ -486,10 +564,14 @@ FIGURES: dict[str, FigureSpec] = {
         _draw_fig3, _verdict_fig3,
     ),
     "fig5": FigureSpec(
-        "fig5", "Fig. 5", "the training fraction needed to generalise falls as ln M / M", "the scaling-law chapter",
-        {"cpu": ("scaling-cpu-prime", "scaling-cpu-composite", "scaling-cpu-product", "scaling-cpu-nonabelian"),
+        "fig5", "Fig. 5", "the training fraction needed to generalise falls as ln M / M",
+        "the scaling-law chapter",
+        {"cpu": ("scaling-cpu-prime", "scaling-cpu-composite", "scaling-cpu-product", "scaling-cpu-nonabelian",
+                 "scaling-cpu-ext", "scaling-cpu-refine"),
          "paper": ("scaling-paper",)},
-        {"cpu": "defined by the scaling-law chapter", "paper": "lr 5e-4, wd 2e-4, K=2048, 20 seeds"},
+        {"cpu": "x^2, MSE, Adam lr 5e-4, wd 2e-4, K=512, 3000 epochs, 3-5 seeds, M = 17 to 143 as stored",
+         "paper": "lr 5e-4, wd 2e-4, K=2048, 20 seeds"},
+        _draw_fig5, _verdict_fig5,
     ),
     "fig6": FigureSpec(
         "fig6", "Fig. 6", "near the boundary a small learning rate finds the generalising solution more often",

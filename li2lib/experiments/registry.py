@@ -239,18 +239,20 @@ def scaling_runs(family: str) -> tuple[list[Group], Sweep]:
     """One panel of paper Fig. 5 at CPU scale over the whole stored range of M: the family's
     groups (``SCALING_FAMILIES["cpu"]`` then ``SCALING_EXT_FAMILIES``, in order of M) and
     every stored run on them, from ``scaling-cpu-FAMILY``, ``scaling-cpu-ext`` and
-    ``scaling-cpu-refine`` (same settings; a group may have no run yet while the extension is
-    being made)."""
+    ``scaling-cpu-refine`` (same settings). While the extension is being made, a group of
+    ``scaling-cpu-ext`` enters (with its second-pass runs) once its first pass is complete:
+    a half-made column would show a crossing that is not there."""
     if family not in SCALING_EXT_FAMILIES:
         raise ValueError(f"family must be one of {sorted(SCALING_EXT_FAMILIES)}, got {family!r}")
-    groups = sorted([*SCALING_FAMILIES["cpu"][family], *SCALING_EXT_FAMILIES[family]], key=lambda g: g.order)
+    stored = {sweep: load_sweep(stored_folder(sweep)) if stored_folder(sweep).is_dir() else Sweep([])
+              for sweep in (f"scaling-cpu-{family}", "scaling-cpu-ext", "scaling-cpu-refine")}
+    made = {r.key for r in stored["scaling-cpu-ext"]}
+    complete = {group.name for group, base, runs in _spec_keys("scaling-cpu-ext")
+                if all(run_key(group, {**base, **run}) in made for run in runs)}
+    groups = [*SCALING_FAMILIES["cpu"][family], *(g for g in SCALING_EXT_FAMILIES[family] if g.name in complete)]
     names = {g.name for g in groups}
-    runs = []
-    for sweep in (f"scaling-cpu-{family}", "scaling-cpu-ext", "scaling-cpu-refine"):
-        folder = stored_folder(sweep)
-        if folder.is_dir():
-            runs.extend(r for r in load_sweep(folder) if r.group in names)
-    return groups, Sweep(runs)
+    runs = [r for sweep in stored.values() for r in sweep if r.group in names]
+    return sorted(groups, key=lambda g: g.order), Sweep(runs)
 
 
 def run_named_sweep(sweep: str, folder: str | Path, *, executor=None, device: str | None = None,

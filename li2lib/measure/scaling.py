@@ -356,11 +356,14 @@ def fit_law(orders, p_c, se_log, law: str = "c ln M / M") -> LawFit:
 @dataclass(frozen=True)
 class Holdout:
     """A law fitted to some crossings and tested on the others: ``fit`` (the LawFit on the
-    fitted ones), ``orders`` of the held-out groups, and ``z``: (ln p_50 - ln predicted) over
-    the combined error sqrt(se_log^2 + se_pred^2) for each of them."""
+    fitted ones), ``orders`` of the held-out groups, ``log_error``: ln p_50 - ln predicted, and
+    ``z``: that over the combined error sqrt(s^2 se_log^2 + se_pred^2), where s^2 = max(1,
+    chi2 / dof) of the fit (the scatter of the fitted points beyond their own errors, e.g. from
+    group to group, is expected of the held-out ones too)."""
 
     fit: LawFit
     orders: np.ndarray
+    log_error: np.ndarray
     z: np.ndarray
 
     @property
@@ -381,8 +384,9 @@ def holdout(orders, p_c, se_log, law: str, fitted) -> Holdout:
         raise ValueError("fitted must leave at least one crossing out to predict")
     fit = fit_law(M[keep], p[keep], s[keep], law)
     predicted, se_pred = fit.predict(M[~keep])
-    z = (np.log(p[~keep]) - np.log(predicted)) / np.sqrt(s[~keep] ** 2 + se_pred**2)
-    return Holdout(fit=fit, orders=M[~keep], z=z)
+    error = np.log(p[~keep]) - np.log(predicted)
+    scale2 = max(1.0, fit.chi2 / fit.dof)
+    return Holdout(fit=fit, orders=M[~keep], log_error=error, z=error / np.sqrt(scale2 * s[~keep] ** 2 + se_pred**2))
 
 
 def ratio(top: LawFit, bottom: LawFit, name: str = "c") -> tuple[float, float]:

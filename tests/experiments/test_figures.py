@@ -26,6 +26,23 @@ def test_fig17_is_drawn_and_read_from_the_stored_depth_sweep():
     assert "2 layers" in verdict and "only zero-init groks" in verdict
 
 
+def test_fig5_spans_the_stored_range_and_reports_seed_errors_and_the_law_test():
+    """Fig. 5 at CPU scale joins the first sweeps with the extension: its panels reach beyond
+    M = 47, and the verdict quotes the boundary's seed error, c over the range and alpha."""
+    import re
+
+    sweeps = load_figure("fig5", "cpu")
+    fig = draw_figure("fig5", sweeps, "cpu")
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == 4
+    assert max(int(t.get_text()) for ax in panels for t in ax.get_xticklabels()) > 47
+    plt.close(fig)
+    verdict = figure_verdict("fig5", sweeps, "cpu")
+    error = float(re.search(r"median error ([0-9.]+)% from the seeds", verdict).group(1))
+    alpha = float(re.search(r"alpha = ([0-9.]+)", verdict).group(1))
+    assert 0 < error < 3 and 0.3 < alpha < 1, verdict
+
+
 def test_pending_figures_and_bad_names_are_refused():
     assert missing_sweeps("fig8", "paper")
     with pytest.raises(ValueError, match="pending"):

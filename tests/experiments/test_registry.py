@@ -113,3 +113,23 @@ def test_refine_pass_brings_every_bracketing_fraction_to_five_seeds_without_repe
             assert {s for q, s in both if q == p} == set(range(registry.REFINE_SEEDS)), (group.name, p)
     with pytest.raises(ValueError, match="bracket must satisfy"):
         registry.refine_runs(plan[0][0], 0.3, 0.2)
+
+
+def test_scaling_runs_join_the_sweeps_and_admit_a_group_once_its_first_pass_is_stored():
+    from li2lib.experiments import registry
+
+    made = {p.stem for p in registry.stored_folder("scaling-cpu-ext").glob("*.npz")}
+    first = {g.name: [registry.run_key(g, {**base, **run}) for run in runs]
+             for g, base, runs in _spec_keys("scaling-cpu-ext")}
+    for family in registry.SCALING_EXT_FAMILIES:
+        groups, runs = registry.scaling_runs(family)
+        names = [g.name for g in groups]
+        assert [g.order for g in groups] == sorted(g.order for g in groups)
+        assert {g.name for g in registry.SCALING_FAMILIES["cpu"][family]} <= set(names)
+        for g in registry.SCALING_EXT_FAMILIES[family]:
+            assert (g.name in names) == all(k in made for k in first[g.name]), g.name
+        assert {r.group for r in runs} == set(names)
+        keys = [r.key for r in runs]
+        assert len(keys) == len(set(keys))  # no run counted twice across the three sweeps
+    with pytest.raises(ValueError, match="family must be one of"):
+        registry.scaling_runs("dihedral")

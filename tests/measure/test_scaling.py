@@ -140,18 +140,21 @@ def test_holdout_predicts_its_own_law_and_rejects_a_wrong_one():
     M = np.array([17, 23, 31, 41, 47, 53, 61, 71, 83, 97, 113, 127], dtype=float)
     se = np.full(M.size, 0.05)
     small = M <= 71
-    z_true, z_wrong, predictions, se_pred = [], [], [], []
+    z_true, z_wrong, off, predictions, se_pred = [], [], [], [], []
     for _ in range(200):
         p = 2.7 * np.log(M) / M * np.exp(se * rng.standard_normal(M.size))
         good = holdout(M, p, se, "c ln M / M", small)
         z_true.extend(good.z)
-        z_wrong.append(holdout(M, p, se, "a / M", small).chi2)
+        wrong = holdout(M, p, se, "a / M", small)
+        z_wrong.append(wrong.chi2)
+        off.append(np.mean(wrong.log_error))
         power = holdout(M, p, se, "b M^-alpha", small)
         predictions.append(math.log(power.fit(127.0)))
         se_pred.append(power.fit.predict(127.0)[1][0])
         assert list(good.orders) == [83, 97, 113, 127]
     assert abs(np.mean(z_true)) < 0.1 and 0.85 < np.std(z_true) < 1.15
-    assert np.median(z_wrong) > 20  # chi^2 on 4 held-out points: p < 0.001
+    assert np.median(z_wrong) > 9.49  # chi^2 on 4 held-out points above its 95% point
+    assert np.median(off) > 0.2  # a / M, too steep, predicts too little data at the large orders
     assert np.median(se_pred) == pytest.approx(np.std(predictions), rel=0.25)
 
 
