@@ -19,4 +19,13 @@ def glue(name: str, value) -> None:
         return
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()  # a numpy scalar's text is "np.float64(...)", which cannot be formatted
+    if isinstance(value, str):
+        value = _Words(value)  # shown as the words themselves, not their repr in quotes
     myst_glue(name, value, display=False)
+
+
+class _Words(str):
+    """A string whose text form (what ``{glue:text}`` shows) is itself, without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)

@@ -426,6 +426,8 @@ SCALING_REFINE: dict[str, tuple[float, float]] = {
     "D_36": (0.15, 0.188),
     "Z_2 x Z_6 x Z_6": (0.15, 0.188),
     "Z_75": (0.188, 0.234),
+    "Z_4 x Z_4 x Z_5": (0.188, 0.234),
+    "Dic_20": (0.188, 0.234),
 }
 """group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
 first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
