@@ -28,6 +28,7 @@ __all__ = [
     "SCALING_EXT_FAMILIES",
     "SCALING_EXT_POWER",
     "SCALING_REFINE",
+    "SCALING_ABOVE",
     "REFINE_SEEDS",
     "refine_runs",
     "scaling_window",
@@ -434,6 +435,16 @@ first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean f
 accuracy below 1/2 and the first at or above it."""
 
 
+SCALING_ABOVE: dict[str, float] = {
+    "Dic_15": 0.366,
+    "Dic_20": 0.366,
+}
+"""group name -> one more grid fraction above its first pass, for the groups whose first pass
+has fewer than two fractions where every run grokked within the horizon (the slope k of
+:func:`li2lib.measure.scaling.horizon_crossing` needs two): the dicyclic groups' boundary lies
+a grid step above that of the other groups of their order."""
+
+
 def _first_pass_seeds(group: Group) -> int:
     """Seeds per fraction in the group's first pass: 2 in scaling-cpu-composite and -product, else 3."""
     return 2 if any(group.name in {g.name for g in SCALING_FAMILIES["cpu"][f]} for f in ("composite", "product")) else 3
@@ -443,13 +454,16 @@ def refine_runs(group: Group, p_lo: float, p_hi: float) -> list[dict]:
     """The runs ``scaling-cpu-refine`` adds to a group's first pass: seeds up to
     :data:`REFINE_SEEDS` at the two bracketing fractions, and all of them at the grid midpoint
     sqrt(p_lo p_hi) between (half a grid step each side), so that the crossing's error comes from
-    the spread over seeds on a grid half as coarse."""
+    the spread over seeds on a grid half as coarse; and all of them at the fraction
+    :data:`SCALING_ABOVE` names for the group, if any."""
     if not 0 < p_lo < p_hi <= 1:
         raise ValueError(f"the bracket must satisfy 0 < p_lo < p_hi <= 1, got ({p_lo!r}, {p_hi!r})")
     more = range(_first_pass_seeds(group), REFINE_SEEDS)
     middle = round(math.sqrt(p_lo * p_hi), 3)
+    above = [dict(train_fraction=SCALING_ABOVE[group.name], seed=s) for s in range(REFINE_SEEDS)
+             ] if group.name in SCALING_ABOVE else []
     return ([dict(train_fraction=p, seed=s) for p in (p_lo, p_hi) for s in more]
-            + [dict(train_fraction=middle, seed=s) for s in range(REFINE_SEEDS)])
+            + [dict(train_fraction=middle, seed=s) for s in range(REFINE_SEEDS)] + above)
 
 
 # The second pass over every CPU-scale scaling group whose first pass has bracketed its crossing

@@ -107,7 +107,9 @@ def test_refine_pass_brings_every_bracketing_fraction_to_five_seeds_without_repe
         added = [(r["train_fraction"], r["seed"]) for r in runs]
         assert len(added) == len(set(added)) and not set(added) & first[group.name], group.name
         both = first[group.name] | set(added)
-        middle = {p for p, _ in added} - {p_lo, p_hi}
+        above = {registry.SCALING_ABOVE[group.name]} if group.name in registry.SCALING_ABOVE else set()
+        assert all(q > max(p for p, _ in first[group.name]) for q in above), group.name  # a new, higher fraction
+        middle = {p for p, _ in added} - {p_lo, p_hi} - above
         assert len(middle) == 1 and math.isclose(math.log(p_hi / middle.pop()), math.log(1.25) / 2, abs_tol=0.01)
         for p in {p for p, _ in added}:
             assert {s for q, s in both if q == p} == set(range(registry.REFINE_SEEDS)), (group.name, p)
