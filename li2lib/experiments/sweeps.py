@@ -395,7 +395,7 @@ def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], thre
 
 
 def _tasks(configs: list[TrainConfig], positions: list[int], runs_per_task: int) -> list[list[int]]:
-    """``positions`` grouped by shared settings, each group cut into tasks of runs_per_task."""
+    """``positions`` grouped by the settings a batch shares (all but :data:`PER_RUN`), each group cut into tasks of runs_per_task."""
     families: dict[str, list[int]] = {}
     for i in positions:
         families.setdefault(json.dumps(canonical_settings(configs[i]) | {k: None for k in PER_RUN}, sort_keys=True),

@@ -304,14 +304,15 @@ def train_many(
     callback=None,
     initial: list | None = None,
     splits: list | None = None,
-    **shared,
+    **base,
 ) -> list[TrainResult]:
     """Train many runs at once; returns one :class:`TrainResult` per entry of ``runs``, in order.
 
     ``runs`` is a list of dicts of per-run settings (:data:`li2lib.training.config.PER_RUN`: seed,
-    train_fraction or train_size, lr, weight_decay, init_scale_w, init_scale_v); ``shared``
-    holds every other setting of :class:`TrainConfig` (and may give defaults for per-run ones).
-    Each result equals ``li2lib.train(group, **shared, **run)`` up to float rounding: the same
+    train_fraction or train_size, lr, weight_decay, init_scale_w, init_scale_v); the keyword
+    arguments ``base`` are the settings common to every run: every other setting of
+    :class:`TrainConfig` (and defaults for per-run ones, which a run's own settings replace).
+    Each result equals ``li2lib.train(group, **base, **run)`` up to float rounding: the same
     split and initialisation from the same seed.
 
     Runs are stacked on a leading axis and trained as one model, ``runs_per_batch`` at a time
@@ -337,7 +338,7 @@ def train_many(
     ValueError naming them.
     """
     group = as_group(group)
-    configs = make_configs(runs, shared, pairs=group.order**2)
+    configs = make_configs(runs, base, pairs=group.order**2)
     configs = [dataclasses.replace(c, seed=offset_seed(c.seed)) for c in configs]
     return train_configs(group, configs, progress=progress, metrics=metrics, stop_when=stop_when,
                          runs_per_batch=runs_per_batch, sync_every=sync_every, callback=callback,
