@@ -43,6 +43,8 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
   - ``li2lib.training.engine``: the loop itself, ``train_many`` and ``train``.
   - ``li2lib.training.result``: ``TrainResult`` (weights by name, history, snapshots; save and
     load).
+  - ``li2lib.training.callbacks``: runs watched as they train, their histories written to
+    TensorBoard (``on_log``).
 
 - ``li2lib.seeding``: ``LI2_SEED_OFFSET``: every training, split and random-start seed shifted by
   one switch.
