@@ -123,7 +123,8 @@ def test_player_html_is_self_contained():
 
 
 def test_explorer_bundle_has_the_static_and_the_live_form():
-    bundle = widgets.reconstruction_explorer(order=7, per_frequency=2)._repr_mimebundle_()
+    knobs = [Knob("a", "a", [1, 2], 1, static=[1, 2])]  # two frames are enough to check the two forms
+    bundle = Explorer("test", lambda a: _text_figure(a=a), knobs)._repr_mimebundle_()
     assert "li2-player" in bundle["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert not plt.get_fignums()
