@@ -417,7 +417,8 @@ def run_sweep(
     stop_when=None,
     keep_weights: bool = False,
 ) -> Sweep:
-    """Train every run of ``runs`` (dicts of settings over ``base``) not yet saved in ``folder``.
+    """Train every run of ``runs`` (dicts of settings over ``base``, the settings common to every
+    run) not yet saved in ``folder``.
 
     Returns the :class:`Sweep` of all of them, one record per distinct run (a run listed twice
     is trained and returned once) in the order of ``runs``, finished and loaded alike.
