@@ -29,8 +29,8 @@ class TensorBoard:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
             raise ImportError("TensorBoard needs the tensorboard package: pip install 'li2lib[tensorboard]'") from None
-        if names is not None and (not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n for n in names)
-                                  or len(set(names)) != len(names)):
+        if names is not None and (not isinstance(names, (list, tuple))
+                                  or not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names)):
             raise ValueError(f"names must be a list of distinct non-empty folder names, got {names!r}")
         self.log_dir, self.names = Path(log_dir), names
         self._writer_class, self._writers = SummaryWriter, {}

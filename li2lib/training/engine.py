@@ -336,13 +336,14 @@ def train_many(
     epoch: ``state`` the :class:`li2lib.training.metrics.EvalState` of the batch's R runs,
     ``values`` a dict metric name -> tensor (R,) of that epoch's metrics (the standard ones and
     ``metrics``); it returns a bool tensor (R,), True for the runs to stop there (their history
-    ends at that epoch). For example ``stop_when=lambda s, v: v["train_loss"] < 1e-4``; a diverged run's result carries the message
-    in ``.error`` instead of raising. ``callback(position, result)`` is called as each run
-    finishes (e.g. to save it). ``on_log(position, rows)`` is called at every host
-    synchronisation for each run with the rows of its history logged since the last one (a
-    dict metric -> 1-D array, ``epoch`` first), to watch long runs as they go, e.g.
-    :class:`li2lib.training.callbacks.TensorBoard`. ``sync_every``: epochs between host synchronisations (default 1
-    on a CPU, 50 on a GPU). ``metrics``: extra metrics, see :mod:`li2lib.training.metrics`.
+    ends at that epoch). For example ``stop_when=lambda s, v: v["train_loss"] < 1e-4``; a
+    diverged run's result carries the message in ``.error`` instead of raising.
+    ``callback(position, result)`` is called as each run finishes (e.g. to save it).
+    ``on_log(position, rows)`` is called at every host synchronisation for each run with the
+    rows of its history logged since the last one (a dict metric -> 1-D array, ``epoch``
+    first), to watch long runs as they go, e.g. :class:`li2lib.training.callbacks.TensorBoard`.
+    ``sync_every``: epochs between host synchronisations (default 1 on a CPU, 50 on a GPU).
+    ``metrics``: extra metrics, see :mod:`li2lib.training.metrics`.
 
     To continue from given weights or train on given pairs (e.g. to continue a grokked run on
     a subset of its data), pass per run ``initial[i]``, a dict of weights by name such as a

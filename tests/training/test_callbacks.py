@@ -45,3 +45,10 @@ def test_tensorboard_without_the_package_names_the_extra(monkeypatch):
 def test_on_log_must_be_a_function():
     with pytest.raises(ValueError, match="on_log must be a function or None"):
         li2lib.train(7, hidden=4, epochs=1, on_log="tb", progress=False)
+
+
+@pytest.mark.parametrize("names", ["a", ["a", "a"], ["a", ""], [["a"]]])
+def test_tensorboard_names_must_be_distinct_folder_names(names):
+    pytest.importorskip("tensorboard")
+    with pytest.raises(ValueError, match="names must be a list of distinct non-empty folder names"):
+        callbacks.TensorBoard("unused", names=names)
