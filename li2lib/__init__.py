@@ -14,7 +14,7 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
   - ``li2lib.groups.tables``: tasks that are not groups: Latin squares, random tables, the
     group-isotope test. Chapter 12.
 
-- ``li2lib.data``: the dataset of one-hot pairs, seeded splits, centring, the critical fraction.
+- ``li2lib.data``: the dataset of one-hot pairs, seeded splits, centering, the critical fraction.
   Chapter 2.
 - ``li2lib.model``: the network sigma(X W) V (and deeper nets) on one-hot pairs. Chapter 2.
 
@@ -31,11 +31,11 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
     tested against: the first file to read.
   - ``li2lib.training.config``: ``TrainConfig``, every setting, checked before any work; which
     settings may differ between the runs of a batch.
-  - ``li2lib.training.losses``: the centred MSE of the paper's experiments and cross-entropy; your own
+  - ``li2lib.training.losses``: the centered MSE of the paper's experiments and cross-entropy; your own
     with ``li2lib.register_loss``.
   - ``li2lib.training.optimizers``: Adam (coupled L2), AdamW, SGD, the author's Muon and torch's
     Muon, with per-run learning rates and weight decays.
-  - ``li2lib.training.ridge``: the readout held at its ridge solution every step (``ridge=lambda``).
+  - ``li2lib.training.ridge``: the readout held at its ridge solution every step (``ridge=eta``).
   - ``li2lib.training.batch``: each run's training and test pairs, padded to a common length.
   - ``li2lib.training.metrics``: what is logged at evaluated epochs (G_F of Eq. 2 among them), and
     hooks for more.
@@ -43,6 +43,8 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
   - ``li2lib.training.engine``: the loop itself, ``train_many`` and ``train``.
   - ``li2lib.training.result``: ``TrainResult`` (weights by name, history, snapshots; save and
     load).
+  - ``li2lib.training.callbacks``: runs watched as they train, their histories written to
+    TensorBoard (``on_log``).
 
 - ``li2lib.seeding``: ``LI2_SEED_OFFSET``: every training, split and random-start seed shifted by
   one switch.
@@ -116,7 +118,7 @@ from ._lazy import submodules  # noqa: E402
 from .groups import Group, alternating, cyclic, dicyclic, dihedral, from_table, product, quaternion, symmetric
 from .experiments.sweeps import load_sweep, run_sweep  # noqa: E402
 from .model.activations import register_activation  # noqa: E402
-from .training import TrainConfig, TrainingDiverged, TrainResult, first_epoch, train, train_many  # noqa: E402
+from .training import GROK_THRESHOLD, TrainConfig, TrainingDiverged, TrainResult, first_epoch, train, train_many  # noqa: E402
 from .training.losses import register_loss  # noqa: E402
 
 __version__ = "0.2.0"
@@ -126,6 +128,7 @@ SUBMODULES, __getattr__, __dir__ = submodules(globals())
 
 
 __all__ = [
+    "GROK_THRESHOLD",
     "Group",
     "TrainConfig",
     "TrainResult",

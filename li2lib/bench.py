@@ -39,26 +39,26 @@ from .training.reference import PlainLoop
 __all__ = ["epoch_flops", "sweep_epoch_flops", "main"]
 
 
-def epoch_flops(M: int, K: int, n: int, n_test: int) -> tuple[float, float]:
+def epoch_flops(order: int, hidden: int, n: int, n_test: int) -> tuple[float, float]:
     """Multiply-add FLOPs of one epoch with evaluation: (li2lib, plain).
 
     li2lib gathers X W (no arithmetic), then F V forward, (dV, dF) backward, and F V on the
     test pairs; the plain loop also multiplies the dense one-hot X (2M wide) by W forward, by
     dH backward, and on the test pairs.
     """
-    readout = 2.0 * K * M
-    first = 2.0 * 2 * M * K
+    readout = 2.0 * hidden * order
+    first = 2.0 * 2 * order * hidden
     ours = readout * (3 * n + n_test)
     plain = ours + first * (2 * n + n_test)
     return ours, plain
 
 
-def sweep_epoch_flops(M: int, K: int, n: int, eval_every: int) -> float:
+def sweep_epoch_flops(order: int, hidden: int, n: int, eval_every: int) -> float:
     """Multiply-add FLOPs of one run-epoch of li2lib's training with the test set evaluated every
     ``eval_every`` epochs: F V forward, F^T dY and dY V^T backward on the n training pairs
     (3 x 2nKM; the first layer is a gather), and F V on the M^2 - n test pairs every
     ``eval_every`` epochs."""
-    return 2.0 * K * M * (3 * n + (M * M - n) / eval_every)
+    return 2.0 * hidden * order * (3 * n + (order * order - n) / eval_every)
 
 
 def _timed(fn, device, clock=time.perf_counter):

@@ -112,14 +112,15 @@ def centered_targets(y: np.ndarray, order: int) -> np.ndarray:
     return Y - Y.mean(axis=0, keepdims=True)
 
 
-def critical_fraction(M: int, c: float = CRITICAL_RATIO_MULTIPLIER) -> float:
-    """The critical training fraction p_c = c ln M / M of the scaling law (Theorem 4).
+def critical_fraction(order: int, c: float = CRITICAL_RATIO_MULTIPLIER) -> float:
+    """The critical training fraction p_c = c ln M / M of the scaling law (Theorem 4) for a
+    group of order M (``order``).
 
     The theorem gives n ~ M log M samples up to a constant; c = 2.7482 is the value in the
     author's code (an earlier commit used 5.82). For M = 71 this is p_c ~ 0.165.
     """
-    if isinstance(M, bool) or not isinstance(M, (int, np.integer)) or M < 2:
-        raise ValueError(f"M must be an integer >= 2, got {M!r}")
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 2:
+        raise ValueError(f"order must be an integer >= 2, got {order!r}")
     if not c > 0:
         raise ValueError(f"c must be positive, got {c!r}")
-    return c * math.log(M) / M
+    return c * math.log(order) / order

@@ -87,7 +87,7 @@ def test_critical_fraction():
     assert critical_fraction(71) == pytest.approx(2.7482 * math.log(71) / 71)
     assert critical_fraction(71) == pytest.approx(0.165, abs=5e-4)
     assert critical_fraction(127, c=5.82) == pytest.approx(0.222, abs=5e-4)
-    with pytest.raises(ValueError, match="M must be an integer >= 2"):
+    with pytest.raises(ValueError, match="order must be an integer >= 2"):
         critical_fraction(1)
     with pytest.raises(ValueError, match="c must be positive"):
         critical_fraction(71, c=0)

@@ -450,7 +450,7 @@ def _accuracy_and_gf(history, title):
     return fig
 
 
-def training_explorer(M: int = 71, *, hidden: int = 512, train_fraction: float = 0.4,
+def training_explorer(order: int = 71, *, hidden: int = 512, train_fraction: float = 0.4,
                       weight_decay: float = 2e-4, lr: float = 1e-3, epochs: int = 300, seed: int = 0):
     """Weight decay, learning rate, train fraction and width as controls over a Z_M run.
 
@@ -461,7 +461,7 @@ def training_explorer(M: int = 71, *, hidden: int = 512, train_fraction: float =
     from ..experiments.registry import KNOB_VALUES, stored_run
 
     fractions = [round(f, 2) for f in np.arange(0.1, 0.91, 0.05)]
-    static = M == 71
+    static = order == 71
     knobs = [
         Knob("weight_decay", "weight decay η", WEIGHT_DECAYS, weight_decay,
              static=KNOB_VALUES["weight_decay"] if static else None, static_value=2e-4),
@@ -474,10 +474,10 @@ def training_explorer(M: int = 71, *, hidden: int = 512, train_fraction: float =
         Knob("epochs", "epochs", list(range(50, 2001, 50)), epochs),
         Knob("seed", "seed", value=seed, free_int=True),
     ]
-    name = plots.math_name(cyclic(M).name)
+    name = plots.math_name(cyclic(order).name)
 
     def figure(**settings):
-        result = train(cyclic(M), eval_every=5, progress=True, **settings)
+        result = train(cyclic(order), eval_every=5, progress=True, **settings)
         return _accuracy_and_gf(result.history, f"{name}, K = {settings['hidden']}, "
                                 f"η = {settings['weight_decay']:g}, lr = {settings['lr']:g}, "
                                 f"p = {settings['train_fraction']:g}")
@@ -489,14 +489,14 @@ def training_explorer(M: int = 71, *, hidden: int = 512, train_fraction: float =
                                 f"lr = {changed['lr']:g}, p = {changed['train_fraction']:g} (stored)")
 
     return Explorer(
-        f"Grokking on ℤ<sub>{M}</sub>: change a knob", figure, knobs,
+        f"Grokking on ℤ<sub>{order}</sub>: change a knob", figure, knobs,
         static_figure=stored_figure if static else None, vary="one", button="Train",
         note="Precomputed: the stored sweep at the paper's Fig. 3 setting (K = 2048, seed 0), one knob "
              "changed at a time. In Jupyter or Colab the live panel trains with any setting.",
         alt="Train (dashed) and test (solid) accuracy and the norm of G_F over epochs")
 
 
-def alignment_explorer(M: int = 23, *, hidden: int = 512, train_fraction: float = 0.6, epochs: int = 400):
+def alignment_explorer(order: int = 23, *, hidden: int = 512, train_fraction: float = 0.6, epochs: int = 400):
     """Train a small Z_M network with the chosen weight decay and learning rate and plot how
     closely its gradients and Adam updates follow grad E (``li2lib.measure.alignment.energy_alignment``).
     Static: weight decay 0, 2e-4 and 1e-3 at learning rate 3e-3, and learning rate 1e-3."""
@@ -509,7 +509,7 @@ def alignment_explorer(M: int = 23, *, hidden: int = 512, train_fraction: float 
     ]
 
     def figure(weight_decay, lr, seed=0):
-        result = train(cyclic(M), hidden=hidden, train_fraction=train_fraction, weight_decay=weight_decay, lr=lr,
+        result = train(cyclic(order), hidden=hidden, train_fraction=train_fraction, weight_decay=weight_decay, lr=lr,
                        epochs=epochs, eval_every=5, seed=seed, progress=False,
                        snapshots=alignment_snapshots(epochs, 20))
         align = energy_alignment(result)
@@ -525,11 +525,11 @@ def alignment_explorer(M: int = 23, *, hidden: int = 512, train_fraction: float 
         ax2.set_ylabel("test accuracy (grey)")
         ax2.set_ylim(-0.03, 1.03)
         ax.legend(loc="lower left")
-        ax.set_title(f"{plots.math_name(f'Z_{M}')}, K = {hidden}, η = {weight_decay:g}, lr = {lr:g}")
+        ax.set_title(f"{plots.math_name(f'Z_{order}')}, K = {hidden}, η = {weight_decay:g}, lr = {lr:g}")
         return fig
 
     return Explorer(
-        f"Energy alignment on ℤ<sub>{M}</sub>", figure, knobs, vary="one", button="Train",
+        f"Energy alignment on ℤ<sub>{order}</sub>", figure, knobs, vary="one", button="Train",
         note=f"Precomputed: four training runs (seed 0, {epochs} epochs), one knob changed at a time.",
         alt="Median cosine between each node's gradient or Adam update and the energy gradient, over epochs")
 
@@ -570,7 +570,7 @@ def group_explorer(family: str = "dihedral D_n", n: int = 5, train_fraction: flo
                     alt="The Cayley table of the group as a colour image, and which of its pairs are training pairs")
 
 
-def stage1_explorer(M: int = 23, train_fraction: float = 0.4, seed: int = 0):
+def stage1_explorer(order: int = 23, train_fraction: float = 0.4, seed: int = 0):
     """Stage I with a frozen random hidden layer: ||G_F(t)|| under the exact flow on V
     (``li2lib.theory.stage1.stage1_trajectory``), with weight decay, output scale, initial scale of V
     and width as controls. Static: each knob moved alone from log10 eta = -3, beta = 1,
@@ -578,10 +578,10 @@ def stage1_explorer(M: int = 23, train_fraction: float = 0.4, seed: int = 0):
     from ..data import centered_targets, pairs
     from ..theory.stage1 import gf_fixed_point, signal_term, stage1_trajectory
 
-    group = cyclic(M)
-    train_idx, _ = split_indices(M * M, train_fraction=train_fraction, seed=seed)
+    group = cyclic(order)
+    train_idx, _ = split_indices(order * order, train_fraction=train_fraction, seed=seed)
     a, b, y = pairs(group, train_idx)
-    Yt = centered_targets(y, M)
+    Yt = centered_targets(y, order)
     times = np.geomspace(1e-6, 1e6, 200)
     knobs = [
         Knob("log10_eta", "log₁₀ η (−6: η = 0)", list(np.arange(-6.0, 1.01, 0.5)), -3.0,
@@ -594,10 +594,10 @@ def stage1_explorer(M: int = 23, train_fraction: float = 0.4, seed: int = 0):
 
     def figure(log10_eta, beta, log10_alpha, K):
         rng = seeding.rng(seed)
-        W = rng.standard_normal((2 * M, K))
-        F = (W[a] + W[M + b]) ** 2
+        W = rng.standard_normal((2 * order, K))
+        F = (W[a] + W[order + b]) ** 2
         F /= np.linalg.norm(F - F.mean(axis=0), 2)  # time unit: sigma_max(F~) = 1
-        V0 = 10.0**log10_alpha * rng.standard_normal((K, M))
+        V0 = 10.0**log10_alpha * rng.standard_normal((K, order))
         eta = 0.0 if log10_eta <= -6 else 10.0**log10_eta
         g = stage1_trajectory(F, Yt, eta, V0, times, beta=beta)["gf_norm"]
         fig, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
@@ -673,41 +673,41 @@ def ascent_explorer(group: str = "Z_23", seed: int = 0):
                     alt="A node's energy over ascent steps, and the share of its power in each real irrep over steps")
 
 
-def reconstruction_explorer(M: int = 11, per_frequency: int = 4, seed: int = 0):
+def reconstruction_explorer(order: int = 11, per_frequency: int = 4, seed: int = 0):
     """Theorem 3 with generic real Fourier nodes: choose M and the number of random-phase nodes per
     frequency; see the least-squares reconstruction of the table and its residual.
     Static: M in 7, 11, 13, 17, 23 and 1, 2, 3, 4, 6, 10 nodes per frequency (seed 0)."""
     from ..data import centered_targets, full_dataset
     from ..theory.reconstruction import fourier_nodes, readout_residual
-    from ..theory.stage1 import centre
+    from ..theory.stage1 import center
 
     knobs = [
-        Knob("M", "M", [7, 11, 13, 17, 23], M, static=[7, 11, 13, 17, 23], menu=True),
+        Knob("order", "M", [7, 11, 13, 17, 23], order, static=[7, 11, 13, 17, 23], menu=True),
         Knob("per_frequency", "nodes per frequency", list(range(1, 11)), per_frequency,
              static=sorted({1, 2, 3, 4, 6, 10, per_frequency})),
         Knob("seed", "seed", value=seed, free_int=True),
     ]
 
-    def figure(M, per_frequency, seed=seed):
-        X, y = full_dataset(cyclic(M))
-        Yt = centered_targets(y, M)
+    def figure(order, per_frequency, seed=seed):
+        X, y = full_dataset(cyclic(order))
+        Yt = centered_targets(y, order)
         rng = seeding.rng(seed)
-        ks = np.repeat(np.arange(1, M // 2 + 1), per_frequency)
-        W = fourier_nodes(M, ks, rng.uniform(0, 2 * np.pi, len(ks)), rng.uniform(0, 2 * np.pi, len(ks)))
+        ks = np.repeat(np.arange(1, order // 2 + 1), per_frequency)
+        W = fourier_nodes(order, ks, rng.uniform(0, 2 * np.pi, len(ks)), rng.uniform(0, 2 * np.pi, len(ks)))
         F = (X @ W) ** 2
-        Ft = centre(F)
+        Ft = center(F)
         V = np.linalg.lstsq(Ft, Yt, rcond=None)[0]
-        predicted = (Ft @ V).argmax(axis=1).reshape(M, M)
+        predicted = (Ft @ V).argmax(axis=1).reshape(order, order)
         fig, (ax_p, ax_t) = plt.subplots(1, 2, figsize=(6.4, 3.4), layout="constrained")
-        ax_p.imshow(predicted, cmap="twilight", vmin=0, vmax=M - 1, interpolation="nearest")
+        ax_p.imshow(predicted, cmap="twilight", vmin=0, vmax=order - 1, interpolation="nearest")
         ax_p.set_title(f"argmax of the readout, K = {len(ks)}")
-        ax_t.imshow(cyclic(M).table, cmap="twilight", vmin=0, vmax=M - 1, interpolation="nearest")
+        ax_t.imshow(cyclic(order).table, cmap="twilight", vmin=0, vmax=order - 1, interpolation="nearest")
         ax_t.set_title(r"the table $a + b$ mod $M$")
         for ax in (ax_p, ax_t):
             ax.set_xlabel("b")
             ax.set_ylabel("a")
         fig.suptitle(f"relative residual {readout_residual(F, Yt):.4f}, "
-                     f"accuracy {(predicted == cyclic(M).table).mean():.3f}")
+                     f"accuracy {(predicted == cyclic(order).table).mean():.3f}")
         return fig
 
     return Explorer("Rebuilding the table from Fourier nodes", figure, knobs,

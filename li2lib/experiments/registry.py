@@ -335,7 +335,7 @@ SCALING_BASE = {
     "cpu": dict(hidden=512, lr=5e-4, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
     "paper": dict(hidden=2048, lr=5e-4, weight_decay=2e-4, epochs=3000, eval_every=50, stop_at_test_acc=0.99),
 }
-"""scale -> shared settings: the paper's Fig. 5 (lr 5e-4, weight decay 2e-4, 3000 epochs,
+"""scale -> base settings: the paper's Fig. 5 (lr 5e-4, weight decay 2e-4, 3000 epochs,
 K = 2048), at CPU scale with K = 512; a run stops once its test accuracy reaches 0.99."""
 
 # Chapter 7's stored phase diagrams, one sweep per panel of Fig. 5, CPU scale: K = 512, orders
@@ -380,11 +380,11 @@ so the law's window would have missed them at the largest orders."""
 
 def scaling_window(order: int, points: int = 5) -> list[float]:
     """The first-pass fractions of a group of order M: ``points`` consecutive fractions of the
-    CPU-scale grid 0.15 * 1.25^k (extended below 0.15), centred on 1.1 c ln M / M up to M = 75
+    CPU-scale grid 0.15 * 1.25^k (extended below 0.15), centered on 1.1 c ln M / M up to M = 75
     (:data:`SCALING_EXT_C`) and on b M^-alpha above (:data:`SCALING_EXT_POWER`)."""
     b, alpha = SCALING_EXT_POWER
-    centre = 1.1 * SCALING_EXT_C * math.log(order) / order if order <= 75 else b * order**-alpha
-    k0 = round(math.log(centre / 0.15) / math.log(1.25))
+    center = 1.1 * SCALING_EXT_C * math.log(order) / order if order <= 75 else b * order**-alpha
+    k0 = round(math.log(center / 0.15) / math.log(1.25))
     return [round(0.15 * 1.25**k, 3) for k in range(k0 - points // 2, k0 - points // 2 + points)]
 
 

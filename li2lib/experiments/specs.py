@@ -11,7 +11,7 @@ The file is TOML, YAML or JSON (by its suffix: .toml, .yaml/.yml, .json) with th
     stop_when = "my_ideas:stop"        # optional: a stop rule, "module:function"
     keep_weights = false               # optional: save each run's final weights
 
-    [base]                             # settings shared by every run (TrainConfig fields)
+    [base]                             # settings common to every run (TrainConfig fields)
     hidden = 256
     epochs = 2000
 

@@ -370,18 +370,19 @@ class _Extras:
         return path.exists() and (not self.arrays(names) or _has(path, self.arrays(names)))
 
 
-def _weight_names(group: Group, config: TrainConfig) -> tuple[str, ...]:
-    return tuple(config.network(group.order, hidden=1).shapes())
+def _family(config: TrainConfig) -> str:
+    """The settings a batch shares (all but :data:`PER_RUN`), as a key: runs of one family
+    train as one network."""
+    return json.dumps(canonical_settings(config) | {k: None for k in PER_RUN}, sort_keys=True)
 
 
-def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], threads: int | None = None,
-                extras: _Extras = _Extras(), progress: bool = False) -> list[str]:
-    """One task of a sweep: train ``configs`` (which can share a batch) with train_configs and
-    save each run to its path as soon as it finishes. Runs in a worker process. Runs already
-    saved (with what ``extras`` asks for) are skipped, so an executor may retry a task (e.g.
-    after losing a worker) safely."""
+def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], names: tuple[str, ...],
+                threads: int | None = None, extras: _Extras = _Extras(), progress: bool = False) -> list[str]:
+    """One task of a sweep: train ``configs`` (one family, so they can share a batch; ``names``:
+    their weights) with train_configs and save each run to its path as soon as it finishes.
+    Runs in a worker process. Runs already saved (with what ``extras`` asks for) are skipped,
+    so an executor may retry a task (e.g. after losing a worker) safely."""
     extras.install()
-    names = _weight_names(group, configs[0])
     todo = [i for i, path in enumerate(paths) if not extras.complete(Path(path), names)]
     if not todo:
         return paths
@@ -395,11 +396,10 @@ def _train_task(group: Group, configs: list[TrainConfig], paths: list[str], thre
 
 
 def _tasks(configs: list[TrainConfig], positions: list[int], runs_per_task: int) -> list[list[int]]:
-    """``positions`` grouped by shared settings, each group cut into tasks of runs_per_task."""
+    """``positions`` grouped by family (:func:`_family`), each family cut into tasks of runs_per_task."""
     families: dict[str, list[int]] = {}
     for i in positions:
-        families.setdefault(json.dumps(canonical_settings(configs[i]) | {k: None for k in PER_RUN}, sort_keys=True),
-                            []).append(i)
+        families.setdefault(_family(configs[i]), []).append(i)
     return [f[i : i + runs_per_task] for f in families.values() for i in range(0, len(f), runs_per_task)]
 
 
@@ -417,7 +417,8 @@ def run_sweep(
     stop_when=None,
     keep_weights: bool = False,
 ) -> Sweep:
-    """Train every run of ``runs`` (dicts of settings over ``base``) not yet saved in ``folder``.
+    """Train every run of ``runs`` (dicts of settings over ``base``, the settings common to every
+    run) not yet saved in ``folder``.
 
     Returns the :class:`Sweep` of all of them, one record per distinct run (a run listed twice
     is trained and returned once) in the order of ``runs``, finished and loaded alike.
@@ -451,17 +452,24 @@ def run_sweep(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder)
-    check_hooks(metrics, stop_when, None, metric_names(configs[0].network(group.order, hidden=1), None))
+    # the weights' names of each family, from one small network per family (the real one is
+    # built once per task, by train_configs)
+    families, networks = [_family(c) for c in configs], {}
+    for family, c in zip(families, configs):
+        if family not in networks:
+            networks[family] = c.network(group.order, hidden=1)
+    names = [tuple(networks[family].shapes()) for family in families]
+    check_hooks(metrics, metric_names(networks[families[0]], None), stop_when=stop_when)
     keys = [run_key(group, c, stop_when) for c in configs]
     missing = {}
     for i, key in enumerate(keys):
-        if not extras.complete(folder / f"{key}.npz", _weight_names(group, configs[i])):
+        if not extras.complete(folder / f"{key}.npz", names[i]):
             missing.setdefault(key, i)
     tasks = _tasks(configs, list(missing.values()), runs_per_task)
 
     def arguments(task):
-        return (group, [configs[i] for i in task], [str(folder / f"{keys[i]}.npz") for i in task], threads_per_task,
-                extras)
+        return (group, [configs[i] for i in task], [str(folder / f"{keys[i]}.npz") for i in task], names[task[0]],
+                threads_per_task, extras)
 
     bar = tqdm(total=len(missing), disable=not progress, desc=f"sweep {group.name}")
     failures = []

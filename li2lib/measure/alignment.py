@@ -26,7 +26,7 @@ def energy_alignment(result) -> dict[str, np.ndarray]:
 
     ``result`` is a :class:`li2lib.TrainResult` with snapshots at pairs of consecutive epochs
     (see :func:`alignment_snapshots`). For each such epoch e and node j it returns the cosine
-    between grad E(w_j) (Eq. 7, with Y~ centred over the training set) and
+    between grad E(w_j) (Eq. 7, with Y~ centered over the training set) and
 
     - ``grad_cos``: the loss gradient -dL/dw_j at W(e), V(e), and
     - ``update_cos``: the optimizer's actual step W(e+1) - W(e) (Adam's rescaling and weight

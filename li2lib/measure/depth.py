@@ -92,7 +92,7 @@ def layer_gradients(params: dict, config, group: Group, idx) -> tuple[list[np.nd
 
 def signal_alignment(params: dict, config, group: Group, idx) -> np.ndarray:
     """For every hidden layer l, the cosine between G_{F_l} and the Stage II signal
-    Y~ Y~^T F~_l (both n x K, on the pairs ``idx``; tildes: centred over those pairs). 1 means
+    Y~ Y~^T F~_l (both n x K, on the pairs ``idx``; tildes: centered over those pairs). 1 means
     the layer receives exactly the signal whose ascent is the energy of Theorem 1. Shape (L-1,)."""
     features, grads = layer_gradients(params, config, group, idx)
     _, _, y = pairs(group, np.asarray(idx))
@@ -137,8 +137,8 @@ def target_share(F: np.ndarray, group: Group, fit=None, score=None) -> np.ndarra
     """
     if fit is None and score is None:
         g = _class_means(F, group)
-        centred = np.asarray(F, dtype=np.float64) - np.asarray(F).mean(axis=0)
-        total = (centred**2).sum(axis=0)
+        centered = np.asarray(F, dtype=np.float64) - np.asarray(F).mean(axis=0)
+        total = (centered**2).sum(axis=0)
         explained = group.order * ((g - g.mean(axis=0)) ** 2).sum(axis=0)
         return np.where(total > 0, explained / np.where(total > 0, total, 1.0), 0.0)
     if fit is None or score is None:
@@ -169,7 +169,7 @@ def target_spectrum(F: np.ndarray, group: Group) -> np.ndarray:
 
 def probe_accuracy(F: np.ndarray, group: Group, fit, score, ridge: float = 1e-3) -> float:
     """Test accuracy of a linear probe on a layer: V = argmin ||F~_fit V - Y~_fit||^2 + ridge
-    ||V||^2 (tildes: centred over the ``fit`` rows, as in Eq. (1)), scored on the ``score`` rows
+    ||V||^2 (tildes: centered over the ``fit`` rows, as in Eq. (1)), scored on the ``score`` rows
     by the argmax of F V. ``F`` is (M^2, K), row a * M + b the pair (a, b); ``ridge`` is relative
     to the mean squared norm of the rows of F~_fit (so it does not depend on the layer's scale)."""
     F, M = _table_layer(F, group), group.order

@@ -11,7 +11,7 @@ This module measures, at the weights (W, V) of a run:
   (which irreps the layer has learned, weighted by node size);
 - :func:`residual_spectrum`: how the squared residual ||P_1^perp (Y - sigma(X W) V) C||^2 on
   the training pairs splits over the real irreps of the target space (what G_F still asks for;
-  C = I - 1 1^T / M centres over classes, as the loss the networks are trained with does);
+  C = I - 1 1^T / M centers over classes, as the loss the networks are trained with does);
 - :func:`gradient_spectrum`: how the loss gradient -dL/dW splits over the irreps of the input
   space (where the update pushes the nodes);
 - :func:`stage2_alignment`: the cosine between the actual G_F and Stage II's form
@@ -31,7 +31,7 @@ from ..groups import Group
 from ..model import ACTIVATIONS
 from ..model.activations import check_activation
 from ..theory.energy import missing_irrep_projector
-from ..theory.stage1 import centre
+from ..theory.stage1 import center
 from .spectra import covered_irreps, irrep_spectrum
 
 __all__ = [
@@ -85,20 +85,20 @@ def layer_spectrum(W, group: Group) -> np.ndarray:
 
 def _residual(W, V, group, idx, activation):
     """(R_loss, R, F, Y~): R_loss = (Y - F V) C, the residual of the loss the networks are
-    trained with (centred over classes by C = I - 1 1^T / M: the class mean of the output is
-    not trained), and R = P_1^perp R_loss, also centred over the samples as in Eq. (1)."""
+    trained with (centered over classes by C = I - 1 1^T / M: the class mean of the output is
+    not trained), and R = P_1^perp R_loss, also centered over the samples as in Eq. (1)."""
     X, y = _data(group, idx)
     F = _sigma(activation)(X @ W)
     Yt = centered_targets(y, group.order)
     Y = np.eye(group.order)[y]
     R_loss = Y - F @ V
     R_loss = R_loss - R_loss.mean(axis=1, keepdims=True)
-    return R_loss, centre(R_loss), F, Yt
+    return R_loss, center(R_loss), F, Yt
 
 
 def residual_spectrum(W, V, group: Group, idx, activation: str = "square") -> np.ndarray:
     """(R,) share of ||R||^2, R = P_1^perp (Y - sigma(X W) V) C on the pairs ``idx`` (Eq. 1,
-    centred over classes too), in each real irrep of the target space: ||R P_k||^2 / ||R||^2
+    centered over classes too), in each real irrep of the target space: ||R P_k||^2 / ||R||^2
     with P_k the isotypic projector of irrep k in R^M (the trivial irrep's share is 0).
     Theorem 7: once S is learned, R lives on the irreps outside S."""
     W, V = _check_weights(W, V, group)
@@ -108,7 +108,7 @@ def residual_spectrum(W, V, group: Group, idx, activation: str = "square") -> np
 
 def gradient_spectrum(W, V, group: Group, idx, activation: str = "square", nodes=None) -> np.ndarray:
     """(R,) share of the hidden layer's gradient step X^T [sigma'(X W) * (Y - F V) C V^T] (the
-    negative gradient, up to a factor 2/n, of the class-centred MSE the networks are trained
+    negative gradient, up to a factor 2/n, of the class-centered MSE the networks are trained
     with, on the pairs ``idx``) in each real irrep of the input space, both operand halves;
     over the nodes (columns) ``nodes`` only when given (the residual is the whole network's)."""
     import torch
@@ -135,12 +135,12 @@ def _cosine(A, B) -> float:
 
 def stage2_alignment(W, V, group: Group, idx, activation: str = "square", learned=None) -> float:
     """cos(G_F, Y~ Q Y~^T F~) on the pairs ``idx``, with G_F = P_1^perp (Y - F V) C V^T (Eq. 2,
-    centred over classes too) and
+    centered over classes too) and
     Q = I (Stage II, Theorem 1) or, given ``learned`` (indices into ``group.real_irreps()``),
     Q = P_missing, the projector onto the irreps not in S (Theorem 7's modulated form)."""
     W, V = _check_weights(W, V, group)
     _, R, F, Yt = _residual(W, V, group, idx, activation)
-    Ft = centre(F)
+    Ft = center(F)
     Q = np.eye(group.order) if learned is None else missing_irrep_projector(group, learned)
     return _cosine(R @ V.T, Yt @ (Q @ (Yt.T @ Ft)))
 

@@ -167,8 +167,8 @@ def fit_crossing(fractions, accuracies, *, bootstrap: int = 500, seed: int = 0) 
         # fit near the crossing: far-off fractions would only add leverage from the tails
         keep = np.isin(x, levels[max(0, first_above - WINDOW) : first_above + WINDOW])
         x, acc, levels = x[keep], acc[keep], levels[max(0, first_above - WINDOW) : first_above + WINDOW]
-    centre, width = (float(v[0]) for v in _crossings_of(x, acc[None]))
-    if not np.isfinite(centre):
+    center, width = (float(v[0]) for v in _crossings_of(x, acc[None]))
+    if not np.isfinite(center):
         raise ValueError("accuracies must grow with the fraction for a crossing to exist; the fitted slope is <= 0")
     rng = np.random.default_rng(seed)
     # resampling within each fraction keeps the fractions: only the accuracies change
@@ -176,13 +176,13 @@ def fit_crossing(fractions, accuracies, *, bootstrap: int = 500, seed: int = 0) 
     for v in levels:
         at = np.flatnonzero(x == v)
         draws[:, at] = acc[rng.choice(at, size=(bootstrap, at.size))]
-    centres = _crossings_of(x, draws)[0] if bootstrap else np.zeros(0)
-    centres = centres[np.isfinite(centres)]
-    spread = float(np.std(centres, ddof=1)) if len(centres) > 1 else 0.0
-    below, above = levels[levels <= centre], levels[levels > centre]
+    centers = _crossings_of(x, draws)[0] if bootstrap else np.zeros(0)
+    centers = centers[np.isfinite(centers)]
+    spread = float(np.std(centers, ddof=1)) if len(centers) > 1 else 0.0
+    below, above = levels[levels <= center], levels[levels > center]
     spacing = (above.min() - below.max()) if len(below) and len(above) else float(np.diff(levels).max())
     floor = float(spacing / math.sqrt(12))
-    return Crossing(p50=float(math.exp(centre)), se_log=max(spread, floor), width=float(width), bracketed=bracketed,
+    return Crossing(p50=float(math.exp(center)), se_log=max(spread, floor), width=float(width), bracketed=bracketed,
                     runs=int(x.size), se_seeds=spread, se_grid=floor)
 
 

@@ -6,7 +6,7 @@ gradient ascent on its own energy
     E(w) = 1/2 || Y~^T sigma(X w) ||^2                                   (Eq. 7)
 
 with the norm of w held fixed by weight decay (the paper's ||w_j|| = 1). The functions here take
-the data as the paper writes it, X (n x 2M) and Y~ (n x M, centred targets), and a node or a
+the data as the paper writes it, X (n x 2M) and Y~ (n x M, centered targets), and a node or a
 batch of nodes as the columns of W (2M x B), like the hidden layer.
 """
 

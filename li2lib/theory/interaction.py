@@ -14,7 +14,7 @@ and Theorem 6 gives the sign of each mixing weight:
     sign(b_jl) = -sign(f~_j^T P_{eta,-jl} f~_l),
     P_{eta,-jl} = I - F~_{-jl} (F~_{-jl}^T F~_{-jl} + eta I)^-1 F~_{-jl}^T,
 
-with F~_{-jl} the centred features without columns j and l. The proof (a Schur complement)
+with F~_{-jl} the centered features without columns j and l. The proof (a Schur complement)
 gives the value too:
 
     b_jl = -c / ((eta + a_j)(eta + a_l) - c^2),  c = f~_j^T P f~_l,  a_i = f~_i^T P f~_i,  P = P_{eta,-jl}.
@@ -22,16 +22,16 @@ gives the value too:
 Two features that still overlap once the others are projected out get b_jl < 0: each one's
 gradient carries minus the other, which pushes them apart (repulsion).
 
-Features ``F`` (n x K) are given uncentred, as the network computes them; every function
-centres them (F~ = P_1^perp F, :func:`li2lib.theory.stage1.centre`). ``eta >= 0``; with eta = 0
-the centred features must have full column rank (else B does not exist).
+Features ``F`` (n x K) are given uncentered, as the network computes them; every function
+centers them (F~ = P_1^perp F, :func:`li2lib.theory.stage1.center`). ``eta >= 0``; with eta = 0
+the centered features must have full column rank (else B does not exist).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .stage1 import centre
+from .stage1 import center
 
 __all__ = [
     "repulsion_matrix",
@@ -48,7 +48,7 @@ def _features(F) -> np.ndarray:
         raise ValueError(f"F must be an n x K matrix of features with n >= 2 and K >= 2, got shape {F.shape}")
     if not np.isfinite(F).all():
         raise ValueError("F must be finite")
-    return centre(F)
+    return center(F)
 
 
 def _check_eta(eta, Ft) -> float:
@@ -57,7 +57,7 @@ def _check_eta(eta, Ft) -> float:
     if eta == 0:
         rank = np.linalg.matrix_rank(Ft)
         if rank < Ft.shape[1]:
-            raise ValueError(f"eta = 0 needs centred features of full column rank {Ft.shape[1]}, got rank {rank}: "
+            raise ValueError(f"eta = 0 needs centered features of full column rank {Ft.shape[1]}, got rank {rank}: "
                              f"B = (F~^T F~)^-1 does not exist; use eta > 0")
     return float(eta)
 
@@ -119,7 +119,7 @@ def schur_coefficients(overlaps: dict, eta: float) -> np.ndarray:
 
 
 def most_similar_pairs(F, count: int) -> dict[str, np.ndarray]:
-    """The ``count`` pairs j < l whose centred features have the largest absolute cosine similarity
+    """The ``count`` pairs j < l whose centered features have the largest absolute cosine similarity
     (the pairs the outside replication of Theorem 6 looks at). Returns ``pairs`` (count, 2)
     and ``cosine`` (count,), signed, most similar first. Features with zero norm are skipped."""
     Ft = _features(F)

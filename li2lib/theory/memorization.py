@@ -168,7 +168,7 @@ def single_target_data(group: Group, h: int, p) -> tuple[np.ndarray, np.ndarray]
     """The single-target data of Theorem 5 as the energy functions take them: X (M, 2M) with
     row g = [e_g; e_{g^-1 h}], and the target column weighted by p, Y (M, 1) = p.
 
-    The target is *not* centred: with one target, centring over samples would leave
+    The target is *not* centered: with one target, centering over samples would leave
     Y~ = 0 and E = 0; the paper's reduction uses the target column itself. Then
     li2lib.theory.energy.energy(w, X, Y) = 1/2 (sum_g p_g sigma(s_g))^2 = F(s)^2 / 2.
     """

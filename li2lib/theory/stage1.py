@@ -7,9 +7,9 @@ of G_F or as the readout V(t). Theorem 3's constructions are in :mod:`li2lib.the
 Stage I freezes the hidden features F = sigma(X W) and asks what training the output layer V
 alone does to the backpropagated gradient G_F (Eq. 2). Conventions used throughout:
 
-- ``F`` (n x K) are hidden features as computed, *uncentred*; the functions centre them,
+- ``F`` (n x K) are hidden features as computed, *uncentered*; the functions center them,
   F~ = P_1^perp F, themselves.
-- ``Yt`` (n x M) are centred targets Y~ = P_1^perp Y (``li2lib.data.centered_targets``).
+- ``Yt`` (n x M) are centered targets Y~ = P_1^perp Y (``li2lib.data.centered_targets``).
 - ``eta`` is the weight decay on V; the loss is J(V) = 1/2 ||Y~ - beta F~ V||^2 + eta/2 ||V||^2
   (App. C, Eq. 47; beta is the output scale of App. C.3, 1 unless given).
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "centre",
+    "center",
     "ridge_readout",
     "backprop_gradient",
     "gf_fixed_point",
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-def centre(A) -> np.ndarray:
+def center(A) -> np.ndarray:
     """P_1^perp A: subtract each column's mean over the samples (rows)."""
     A = np.asarray(A, dtype=np.float64)
     return A - A.mean(axis=0, keepdims=True)
@@ -53,7 +53,7 @@ def ridge_readout(F, Yt, eta: float) -> np.ndarray:
 
     For eta = 0 this is the minimum-norm least-squares solution.
     """
-    Ft, Yt = centre(F), np.asarray(Yt, dtype=np.float64)
+    Ft, Yt = center(F), np.asarray(Yt, dtype=np.float64)
     _check_shapes(Ft, Yt)
     _check_eta(eta)
     if eta == 0:
@@ -64,7 +64,7 @@ def ridge_readout(F, Yt, eta: float) -> np.ndarray:
 
 def backprop_gradient(F, Yt, V, beta: float = 1.0) -> np.ndarray:
     """G_F = -dJ/dF = beta P_1^perp (Y - beta F V) V^T = beta (Y~ - beta F~ V) V^T (Eq. 2)."""
-    Ft = centre(F)
+    Ft = center(F)
     return beta * (np.asarray(Yt) - beta * Ft @ V) @ np.asarray(V).T
 
 
@@ -75,7 +75,7 @@ def gf_fixed_point(F, Yt, eta: float) -> np.ndarray:
     (K x K), Woodbury gives eta (F~ F~^T + eta I)^-1 = I - F~ B F~^T; with A = F~ F~^T + eta I
     (n x n), F~ B = A^-1 F~ turns the right factor into one more solve with A.
     """
-    Ft, Yt = centre(F), np.asarray(Yt, dtype=np.float64)
+    Ft, Yt = center(F), np.asarray(Yt, dtype=np.float64)
     _check_shapes(Ft, Yt)
     _check_eta(eta, allow_zero=False)
     n, K = Ft.shape
@@ -91,7 +91,7 @@ def gf_fixed_point(F, Yt, eta: float) -> np.ndarray:
 
 def signal_term(F, Yt) -> np.ndarray:
     """Y~ Y~^T F~, the label-carrying term that G_F acquires in Stage I (Eqs. 3 and 5)."""
-    Ft, Yt = centre(F), np.asarray(Yt, dtype=np.float64)
+    Ft, Yt = center(F), np.asarray(Yt, dtype=np.float64)
     _check_shapes(Ft, Yt)
     return Yt @ (Yt.T @ Ft)
 
@@ -105,14 +105,14 @@ def lemma1_prediction(F, Yt, eta: float) -> np.ndarray:
         G_F(+inf) = eta A^-1 Y~ Y~^T A^-1 F~,    A = F~ F~^T + eta I.
 
     Lemma 1 assumes F~ F~^T ~ lambda P_1^perp (the paper's lambda = K c1). The columns of Y~ and
-    F~ are centred, so A^-1 Y~ = Y~ / (lambda + eta) and A^-1 F~ = F~ / (lambda + eta), and
+    F~ are centered, so A^-1 Y~ = Y~ / (lambda + eta) and A^-1 F~ = F~ / (lambda + eta), and
 
         G_F(+inf) ~ eta / (lambda + eta)^2  Y~ Y~^T F~.
 
     The paper's Eq. (5) writes the prefactor eta / ((K c1 + eta)(n c2 + eta)), using also
     F~^T F~ ~ n c2 I. The two assumptions hold together only when K = n - 1: F~ F~^T and F~^T F~
     have the same nonzero eigenvalues, so both are multiples of the identity (on R^K, and on the
-    (n - 1)-dimensional centred subspace of R^n) only with equal ranks K = n - 1 and equal
+    (n - 1)-dimensional centered subspace of R^n) only with equal ranks K = n - 1 and equal
     constants. Both traces equal ||F~||_F^2, so K c1 (n - 1) = n c2 K; for K > n - 1 the paper's
     prefactor is too large by the factor (K c1 + eta) / (n c2 + eta), up to K / (n - 1) as
     eta -> 0, and for K < n - 1 it is too small.
@@ -122,7 +122,7 @@ def lemma1_prediction(F, Yt, eta: float) -> np.ndarray:
     Y~ Y~^T F~ outside the column space of F~ makes G_F(+inf) differ from any multiple of
     Y~ Y~^T F~; the formula is returned all the same, for comparison.
     """
-    Ft = centre(F)
+    Ft = center(F)
     _check_eta(eta, allow_zero=False)
     n = Ft.shape[0]
     if n < 2:
@@ -147,7 +147,7 @@ def diagonality(A) -> float:
 
 def _stage1_flow(F, Yt, eta, V0, times, beta):
     """Checked inputs of the frozen-feature flow and the eigenbasis of A = beta^2 F~^T F~ + eta I."""
-    Ft, Yt = centre(F), np.asarray(Yt, dtype=np.float64)
+    Ft, Yt = center(F), np.asarray(Yt, dtype=np.float64)
     _check_shapes(Ft, Yt)
     _check_eta(eta)
     if not np.isfinite(beta) or beta <= 0:

@@ -14,12 +14,13 @@ from .engine import EXPLOSION_FACTOR, train, train_many
 from .losses import LOSSES, SAMPLE_LOSSES, centered_mse
 from .metrics import METRICS, EvalState, gf_norm
 from .optimizers import OPTIMIZERS
-from .result import TrainingDiverged, TrainResult, first_epoch
+from .result import GROK_THRESHOLD, TrainingDiverged, TrainResult, first_epoch
 
 SUBMODULES, __getattr__, __dir__ = submodules(globals())
 
 __all__ = [
     "EXPLOSION_FACTOR",
+    "GROK_THRESHOLD",
     "EvalState",
     "LOSSES",
     "METRICS",

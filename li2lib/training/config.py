@@ -77,7 +77,7 @@ class TrainConfig:
 
     ``activation``: sigma, one of 'square' (x^2), 'quadratic' (x + x^2), 'relu', 'silu',
     'linear', or a name given to :func:`li2lib.register_activation`. ``loss``: 'mse' (the
-    paper's centred MSE), 'cross_entropy', or a name given to :func:`li2lib.register_loss`.
+    paper's centered MSE), 'cross_entropy', or a name given to :func:`li2lib.register_loss`.
     ``optimizer``: 'adam' (coupled L2 weight decay, the paper's), 'adamw', 'sgd', 'muon' (the
     author's), 'muon_torch'. Give ``train_fraction`` (p) or ``train_size`` (n), not both.
 
@@ -94,8 +94,9 @@ class TrainConfig:
     initialisation (0, the author's code: the real initialisation cast to complex). Needs a
     polynomial activation, two layers and Adam, AdamW or SGD.
 
-    ``ridge``: a regulariser lambda > 0 that holds the readout at the ridge solution of the
-    current features every step, V = (F^T F + lambda I)^-1 F^T (Y - 1/M) on the training pairs
+    ``ridge``: the ridge regulariser eta > 0 (the eta of Prop. 1's V_ridge; the setting keeps
+    its name, which stored runs' keys hash) that holds the readout at the ridge solution of the
+    current features every step, V = (F^T F + eta I)^-1 F^T (Y - 1/M) on the training pairs
     (the author's ``set_weight_reg``, Figs. 12-13); then only the hidden layers are trained.
     Needs the MSE loss.
     """
@@ -202,10 +203,6 @@ class TrainConfig:
                             residual=self.residual, output_scale=self.output_scale,
                             complex_weights=self.complex_weights, imag_init=self.imag_init)
 
-    def shared(self) -> dict:
-        """The settings that are not per-run (:data:`PER_RUN`): runs agreeing on these can share a batch."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in PER_RUN}
-
 
 SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
@@ -213,7 +210,7 @@ SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 def _one_size(settings: dict, given: dict) -> dict:
     """``settings`` with the training set's size named once: when ``given`` names one of
     train_fraction and train_size but not the other, the other is cleared (a train_size replaces
-    the default or shared train_fraction, and the reverse). The one place this rule is written."""
+    the default or base train_fraction, and the reverse). The one place this rule is written."""
     for name, other in (("train_size", "train_fraction"), ("train_fraction", "train_size")):
         if name in given and other not in given:
             settings = {**settings, other: None}
@@ -234,13 +231,13 @@ def _config(settings: dict, where: str, pairs: int | None) -> TrainConfig:
     return config
 
 
-def make_configs(runs, shared: dict, pairs: int | None = None) -> list[TrainConfig]:
+def make_configs(runs, base: dict, pairs: int | None = None) -> list[TrainConfig]:
     """One validated :class:`TrainConfig` per entry of ``runs`` (dicts of :data:`PER_RUN`
-    settings), each on top of the ``shared`` settings; ``pairs`` (M^2), when given, bounds
-    train_size. Raises ValueError naming the run."""
+    settings), each on top of the ``base`` settings (common to every run); ``pairs`` (M^2), when
+    given, bounds train_size. Raises ValueError naming the run."""
     if isinstance(runs, dict) or not isinstance(runs, (list, tuple)) or not runs:
         raise ValueError(f"runs must be a non-empty list of dicts of per-run settings, got {runs!r}")
-    _config(shared, "", pairs)  # a bad shared setting is reported as such, not as one run's
+    _config(base, "", pairs)  # a bad base setting is reported as such, not as one run's
     configs = []
     for i, run in enumerate(runs):
         if not isinstance(run, dict):
@@ -249,7 +246,7 @@ def make_configs(runs, shared: dict, pairs: int | None = None) -> list[TrainConf
         if shape_settings:
             raise ValueError(
                 f"runs[{i}] sets {shape_settings}, which must be the same for every run of a batch: pass "
-                f"them as shared settings (per-run settings are {list(PER_RUN)})"
+                f"them as base settings, common to every run (per-run settings are {list(PER_RUN)})"
             )
-        configs.append(_config(_one_size({**shared, **run}, run), f"runs[{i}]: ", pairs))
+        configs.append(_config(_one_size({**base, **run}, run), f"runs[{i}]: ", pairs))
     return configs

@@ -19,6 +19,7 @@ hidden features (:mod:`li2lib.training.ridge`), and the step trains the hidden l
 Stopped runs stay frozen in the batch until the next synchronisation with the host (every
 epoch on a CPU, every ``sync_every`` epochs on a GPU, so the GPU never waits on the host
 between them); there they leave the batch, their results are built, and the batch shrinks.
+At each synchronisation ``on_log`` (if given) receives every run's newly logged rows.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from tqdm.auto import tqdm
 
 from ..data import seeded_split, train_count
 from ..groups import Group, as_group
-from ..model import Workspace
+from ..model import Network, Workspace
 from ..model.pairs import dense_backward as _dense_backward
 from ..seeding import offset_seed
 from .batch import Split
@@ -63,16 +64,17 @@ def _snapshot_epochs(epochs: int, snapshots: int | tuple[int, ...]) -> set[int]:
     return {0, *np.unique(np.round(np.geomspace(1, epochs, snapshots)).astype(int)).tolist()}
 
 
-def check_hooks(metrics, stop_when, callback, names_in_use):
+def check_hooks(metrics, names_in_use, **functions):
     """Raise ValueError unless ``metrics`` is a dict name -> function with names not in
-    ``names_in_use``, and ``stop_when`` and ``callback`` are functions or None."""
+    ``names_in_use``, and every one of ``functions`` (``stop_when``, ``callback``, ...) is a
+    function or None."""
     if metrics is not None:
         if not isinstance(metrics, dict) or not all(isinstance(k, str) and callable(f) for k, f in metrics.items()):
             raise ValueError(f"metrics must be a dict of name -> function(EvalState), got {metrics!r}")
         clash = sorted(set(metrics) & set(names_in_use))
         if clash:
             raise ValueError(f"metrics must not reuse the names of logged metrics, got {clash}")
-    for name, value in (("stop_when", stop_when), ("callback", callback)):
+    for name, value in functions.items():
         if value is not None and not callable(value):
             raise ValueError(f"{name} must be a function or None, got {value!r}")
 
@@ -129,17 +131,22 @@ def _check_initial(initial, runs: int, shapes: dict) -> list:
     return list(initial)
 
 
+def _logged(epochs: np.ndarray, end: int, diverged: bool) -> np.ndarray:
+    """Which of the logged ``epochs`` belong to a run's history: up to the epoch it stopped at
+    (``end``), or before it if it diverged there."""
+    return epochs < end if diverged else epochs <= end
+
+
 class _Batch:
     """The state of R runs trained together; see the module docstring for one epoch."""
 
-    def __init__(self, group: Group, configs: list[TrainConfig], device: torch.device, metrics, stop_when,
-                 initial: list, splits: list):
+    def __init__(self, group: Group, configs: list[TrainConfig], net: Network, device: torch.device, dense: bool,
+                 metrics, stop_when, initial: list, splits: list, on_log=None):
         c = self.config = configs[0]
-        self.group, self.configs, self.device = group, configs, device
-        self.extra, self.stop_when = metrics, stop_when
+        self.group, self.configs, self.net, self.device = group, configs, net, device
+        self.extra, self.stop_when, self.on_log = metrics, stop_when, on_log
         m = group.order
         dtype = DTYPES[c.dtype]
-        self.net = c.network(m)
         # every seed here is already offset (train_many applies LI2_SEED_OFFSET once)
         self.splits = [split or seeded_split(m * m, train_count(m * m, train_fraction=k.train_fraction,
                                                                 train_size=k.train_size), k.seed)
@@ -152,7 +159,6 @@ class _Batch:
                        for name in self.net.shapes()}
         # a readout held at its ridge solution is set, not trained
         self.trained = [name for name in self.params if not (c.ridge is not None and name == self.net.readout)]
-        dense = _dense_backward(device)
         self.train = Split(group, [s[0] for s in self.splits], device, dtype, dense)
         self.test = Split(group, [s[1] for s in self.splits], device, dtype, dense)
         lr = torch.tensor([k.lr for k in configs], device=device, dtype=dtype)
@@ -234,6 +240,13 @@ class _Batch:
             for j, run in enumerate(self.slots):
                 self.logs[run].append((epochs, rows[:, j]))
             self.pending.clear()
+            if self.on_log is not None:
+                ends, diverged = self.finished_at.cpu().numpy(), self.diverged.cpu().numpy()
+                for j, run in enumerate(self.slots):
+                    keep = _logged(epochs, int(ends[j]), bool(diverged[j]))
+                    if keep.any():
+                        self.on_log(run, {"epoch": epochs[keep], **{name: rows[keep, j, i] for i, name in
+                                                                    enumerate(self.names)}})
         done = np.ones(len(self.slots), dtype=bool) if final else ~self.active.cpu().numpy()
         if not done.any():
             return []
@@ -257,7 +270,7 @@ class _Batch:
         end, diverged = int(self.finished_at[j]), bool(self.diverged[j])
         epochs = np.concatenate([e for e, _ in self.logs[run]]) if self.logs[run] else np.zeros(0, dtype=np.int64)
         rows = np.concatenate([r for _, r in self.logs[run]]) if self.logs[run] else np.zeros((0, len(self.names)))
-        keep = epochs < end if diverged else epochs <= end
+        keep = _logged(epochs, end, diverged)
         history = {"epoch": epochs[keep].astype(np.int64)}
         history.update({name: rows[keep, i] for i, name in enumerate(self.names)})
         snaps = [(e, w) for e, w in self.snaps.pop(run, []) if e <= end]
@@ -302,16 +315,18 @@ def train_many(
     runs_per_batch: int | None = None,
     sync_every: int | None = None,
     callback=None,
+    on_log=None,
     initial: list | None = None,
     splits: list | None = None,
-    **shared,
+    **base,
 ) -> list[TrainResult]:
     """Train many runs at once; returns one :class:`TrainResult` per entry of ``runs``, in order.
 
     ``runs`` is a list of dicts of per-run settings (:data:`li2lib.training.config.PER_RUN`: seed,
-    train_fraction or train_size, lr, weight_decay, init_scale_w, init_scale_v); ``shared``
-    holds every other setting of :class:`TrainConfig` (and may give defaults for per-run ones).
-    Each result equals ``li2lib.train(group, **shared, **run)`` up to float rounding: the same
+    train_fraction or train_size, lr, weight_decay, init_scale_w, init_scale_v); the keyword
+    arguments ``base`` are the settings common to every run: every other setting of
+    :class:`TrainConfig` (and defaults for per-run ones, which a run's own settings replace).
+    Each result equals ``li2lib.train(group, **base, **run)`` up to float rounding: the same
     split and initialisation from the same seed.
 
     Runs are stacked on a leading axis and trained as one model, ``runs_per_batch`` at a time
@@ -321,10 +336,14 @@ def train_many(
     epoch: ``state`` the :class:`li2lib.training.metrics.EvalState` of the batch's R runs,
     ``values`` a dict metric name -> tensor (R,) of that epoch's metrics (the standard ones and
     ``metrics``); it returns a bool tensor (R,), True for the runs to stop there (their history
-    ends at that epoch). For example ``stop_when=lambda s, v: v["train_loss"] < 1e-4``; a diverged run's result carries the message
-    in ``.error`` instead of raising. ``callback(position, result)`` is called as each run
-    finishes (e.g. to save it). ``sync_every``: epochs between host synchronisations (default 1
-    on a CPU, 50 on a GPU). ``metrics``: extra metrics, see :mod:`li2lib.training.metrics`.
+    ends at that epoch). For example ``stop_when=lambda s, v: v["train_loss"] < 1e-4``; a
+    diverged run's result carries the message in ``.error`` instead of raising.
+    ``callback(position, result)`` is called as each run finishes (e.g. to save it).
+    ``on_log(position, rows)`` is called at every host synchronisation for each run with the
+    rows of its history logged since the last one (a dict metric -> 1-D array, ``epoch``
+    first), to watch long runs as they go, e.g. :class:`li2lib.training.callbacks.TensorBoard`.
+    ``sync_every``: epochs between host synchronisations (default 1 on a CPU, 50 on a GPU).
+    ``metrics``: extra metrics, see :mod:`li2lib.training.metrics`.
 
     To continue from given weights or train on given pairs (e.g. to continue a grokked run on
     a subset of its data), pass per run ``initial[i]``, a dict of weights by name such as a
@@ -337,40 +356,42 @@ def train_many(
     ValueError naming them.
     """
     group = as_group(group)
-    configs = make_configs(runs, shared, pairs=group.order**2)
+    configs = make_configs(runs, base, pairs=group.order**2)
     configs = [dataclasses.replace(c, seed=offset_seed(c.seed)) for c in configs]
     return train_configs(group, configs, progress=progress, metrics=metrics, stop_when=stop_when,
                          runs_per_batch=runs_per_batch, sync_every=sync_every, callback=callback,
-                         initial=initial, splits=splits)
+                         on_log=on_log, initial=initial, splits=splits)
 
 
 def train_configs(group: Group, configs: list[TrainConfig], *, progress: bool = True, metrics: dict | None = None,
                   stop_when=None, runs_per_batch: int | None = None, sync_every: int | None = None, callback=None,
-                  initial: list | None = None, splits: list | None = None) -> list[TrainResult]:
+                  on_log=None, initial: list | None = None, splits: list | None = None) -> list[TrainResult]:
     """:func:`train_many` for validated configs whose seeds are used as they are (no offset is
     added: a sweep offsets its configs once, before computing their keys)."""
     splits = _check_splits(splits, len(configs), group.order**2)
     configs = [c if split is None else dataclasses.replace(c, train_fraction=None, train_size=len(split[0]))
                for c, split in zip(configs, splits)]
-    network = configs[0].network(group.order)  # the shapes and names every run of the call shares
+    network = configs[0].network(group.order)  # built once: every run of the call shares it
     initial = _check_initial(initial, len(configs), network.shapes())
     for name, value in (("runs_per_batch", runs_per_batch), ("sync_every", sync_every)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
-    check_hooks(metrics, stop_when, callback, metric_names(network, None))
+    check_hooks(metrics, metric_names(network, None), stop_when=stop_when, callback=callback, on_log=on_log)
     stop_when = _checked_stop(stop_when) if stop_when is not None else None
     device = resolve_device(configs[0].device)
+    dense = _dense_backward(device)  # the first layer's backward pass, decided once
     sync_every = sync_every or (1 if device.type == "cpu" else GPU_SYNC_EVERY)
 
     results: list[TrainResult | None] = [None] * len(configs)
-    size = runs_per_batch or fitting_runs(configs, group.order, device)
+    size = runs_per_batch or fitting_runs(configs, network, device, dense)
     batches = [list(range(i, min(i + size, len(configs)))) for i in range(0, len(configs), size)]
     label = f"{group.name} K={configs[0].hidden}" if len(configs) == 1 else f"{len(configs)} runs on {group.name}"
     total = sum(configs[b[0]].epochs + 1 for b in batches)
     with tqdm(total=total, disable=not progress, desc=label, leave=False) as bar:
         for positions in batches:
-            batch = _Batch(group, [configs[i] for i in positions], device, metrics, stop_when,
-                           [initial[i] for i in positions], [splits[i] for i in positions])
+            log = None if on_log is None else lambda run, rows, positions=positions: on_log(positions[run], rows)
+            batch = _Batch(group, [configs[i] for i in positions], network, device, dense, metrics, stop_when,
+                           [initial[i] for i in positions], [splits[i] for i in positions], log)
             epochs = batch.config.epochs
             for e in range(epochs + 1):
                 batch.epoch(e)
@@ -389,12 +410,13 @@ def train_configs(group: Group, configs: list[TrainConfig], *, progress: bool = 
 
 
 def train(group: Group | int = 71, *, progress: bool = True, metrics: dict | None = None, stop_when=None,
-          initial: dict | None = None, split: tuple | None = None, **settings) -> TrainResult:
+          on_log=None, initial: dict | None = None, split: tuple | None = None, **settings) -> TrainResult:
     """Train sigma(X W) V on ``group`` (an int M means Z_M) and return a :class:`TrainResult`.
 
     Settings are the fields of :class:`TrainConfig` (defaults: the paper's Fig. 3), plus
-    ``progress`` (tqdm bar, default True), ``metrics``, ``stop_when``, ``initial`` (weights to
-    start from) and ``split`` (train and test indices), as in :func:`train_many`. For example::
+    ``progress`` (tqdm bar, default True), ``metrics``, ``stop_when``, ``on_log`` (the run is
+    position 0), ``initial`` (weights to start from) and ``split`` (train and test indices), as
+    in :func:`train_many`. For example::
 
         result = train(cyclic(71), hidden=2048, train_fraction=0.4, weight_decay=2e-4,
                        lr=1e-3, epochs=300, seed=0)
@@ -405,7 +427,7 @@ def train(group: Group | int = 71, *, progress: bool = True, metrics: dict | Non
     :class:`TrainingDiverged`, which carries the result so far. The same seed on the same
     device gives an identical history.
     """
-    (result,) = train_many(group, [{}], progress=progress, metrics=metrics, stop_when=stop_when,
+    (result,) = train_many(group, [{}], progress=progress, metrics=metrics, stop_when=stop_when, on_log=on_log,
                            initial=[initial], splits=[split], **settings)
     if result.error:
         raise TrainingDiverged(result.error, result)

@@ -1,9 +1,9 @@
 """Training losses, per sample (so a batch of runs can weight and sum them) and as means.
 
 ``mse`` is the loss of the paper's experiments (author's code): per sample
-|| C (y_hat - e_y) ||^2 with C = I - 1 1^T / M centring over classes, i.e. the squared
-distance between the class-centred output and the centred one-hot e_y - 1/M. It differs from
-Eq. (1), which centres over samples and has a factor 1/2; the theory's quantities (G_F in
+|| C (y_hat - e_y) ||^2 with C = I - 1 1^T / M centering over classes, i.e. the squared
+distance between the class-centered output and the centered one-hot e_y - 1/M. It differs from
+Eq. (1), which centers over samples and has a factor 1/2; the theory's quantities (G_F in
 :mod:`li2lib.training.metrics`) use Eq. (1) exactly.
 
 :func:`register_loss` adds one of your own, per sample::

@@ -7,8 +7,7 @@ import math
 import torch
 
 from ..data import train_count
-from ..model import chunk_rows
-from ..model.pairs import dense_backward
+from ..model import Network, chunk_rows
 from .config import DTYPES, TrainConfig
 
 __all__ = ["run_bytes", "free_bytes", "runs_per_batch", "MEMORY_SHARE", "CPU_BATCH_ROWS"]
@@ -21,11 +20,13 @@ CPU_BATCH_ROWS = 4096
 least one run). Batching only saves per-step overhead, which a large run does not have."""
 
 
-def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
-    """An upper estimate of the memory one run of ``config`` takes in a batch on ``device``."""
+def run_bytes(config: TrainConfig, net: Network, dense: bool) -> int:
+    """An upper estimate of the memory one run of ``config`` takes in a batch: ``net`` is the
+    network it trains (``config.network(order)``), ``dense`` whether the first layer's backward
+    pass is dense (:func:`li2lib.model.pairs.dense_backward` of the device)."""
     size = DTYPES[config.dtype].itemsize * (2 if config.complex_weights else 1)
-    net = config.network(order)
     weights = sum(r * c for r, c in net.shapes().values())
+    order = net.order
     pairs = order * order
     # weights, gradients, up to two optimizer buffers, and the temporaries of one update
     total = 6 * weights * size
@@ -36,7 +37,7 @@ def run_bytes(config: TrainConfig, order: int, device: torch.device) -> int:
         side = min(pairs, config.hidden)
         total += pairs * config.hidden * (size + 8) + 3 * side * side * 8
     if config.layers == 2 and not config.complex_weights:
-        if dense_backward(device):
+        if dense:
             # all hidden units at once, and the one-hot X of the dense backward pass
             total += 6 * pairs * config.hidden * size + pairs * 2 * order * size
         else:
@@ -63,12 +64,13 @@ def free_bytes(device: torch.device) -> int:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
-def runs_per_batch(configs: list[TrainConfig], order: int, device: torch.device) -> int:
-    """How many runs of ``configs`` (which share their shape) to train in one batch."""
-    fit = math.floor(MEMORY_SHARE * free_bytes(device) / max(run_bytes(c, order, device) for c in configs))
+def runs_per_batch(configs: list[TrainConfig], net: Network, device: torch.device, dense: bool) -> int:
+    """How many runs of ``configs`` (which share their shape, so one ``net`` and one
+    :func:`run_bytes`) to train in one batch on ``device``."""
+    fit = math.floor(MEMORY_SHARE * free_bytes(device) / run_bytes(configs[0], net, dense))
     cap = len(configs)
     if device.type == "cpu":
-        pairs = order * order
+        pairs = net.order * net.order
         cap = CPU_BATCH_ROWS // max(train_count(pairs, train_fraction=c.train_fraction, train_size=c.train_size)
                                     for c in configs)
     return max(1, min(fit, cap, len(configs)))

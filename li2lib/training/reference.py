@@ -5,7 +5,7 @@ blocked evaluation, its own optimizers, many runs batched into one model); this 
 slow and obvious. Two loops, each one PyTorch model with autograd and ``torch.optim``:
 
 - :class:`PlainLoop`: the two-layer network sigma(X W) V of the paper as ``nn.Linear``
-  layers without bias on a dense one-hot X = [e_a; e_b], the centred MSE written out, the
+  layers without bias on a dense one-hot X = [e_a; e_b], the centered MSE written out, the
   test set evaluated every epoch. ``li2lib.train`` must give the same numbers to rounding
   (``tests/training/test_engine.py``), and ``li2lib bench`` times the two side by side.
 - :class:`AuthorLoop`: the training loop the way the author's code writes it, with the
@@ -32,7 +32,7 @@ __all__ = ["PlainLoop", "AuthorLoop"]
 class PlainLoop:
     """The textbook implementation of the paper's experiment, as a reference for speed and
     for correctness: ``nn.Linear`` layers without bias on a dense one-hot X, autograd, a
-    ``torch.optim`` optimizer, the centred MSE written out, the test set evaluated every epoch.
+    ``torch.optim`` optimizer, the centered MSE written out, the test set evaluated every epoch.
 
     ``optimizer`` is "adam", "adamw", "sgd" (momentum 0.9) or "muon_torch"
     (``torch.optim.Muon`` on the first layer, Adam on the readout). Weights start as li2lib's
@@ -115,7 +115,7 @@ class AuthorLoop:
     """One run of the author's training loop in plain PyTorch (float64), for reference.
 
     Dense one-hot X; F_1 = sigma(X W); per hidden-to-hidden layer the block of ``residual``;
-    outputs F V (the real part with complex weights); the class-centred MSE written out as in
+    outputs F V (the real part with complex weights); the class-centered MSE written out as in
     the author's ``compute_loss``; ``torch.optim`` over the weights (W only when ``ridge`` is
     set: then V is recomputed before every forward as V_t^T diag(s / (s^2 + lambda)) U^T Y from
     the SVD F = U diag(s) V_t, as the author's code does)."""

@@ -123,7 +123,8 @@ def test_player_html_is_self_contained():
 
 
 def test_explorer_bundle_has_the_static_and_the_live_form():
-    bundle = widgets.reconstruction_explorer(M=7, per_frequency=2)._repr_mimebundle_()
+    knobs = [Knob("a", "a", [1, 2], 1, static=[1, 2])]  # two frames are enough to check the two forms
+    bundle = Explorer("test", lambda a: _text_figure(a=a), knobs)._repr_mimebundle_()
     assert "li2-player" in bundle["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert not plt.get_fignums()
@@ -131,7 +132,7 @@ def test_explorer_bundle_has_the_static_and_the_live_form():
 
 def test_a_book_explorer_builds_its_player():
     """One of the static forms the chapters show (the chapters run all of them)."""
-    player = widgets.stage1_explorer(M=7).player()
+    player = widgets.stage1_explorer(order=7).player()
     assert len(player.frames) == 1 + 4 + 3 + 3 + 3  # each of four knobs moved alone
 
 

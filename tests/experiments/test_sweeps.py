@@ -214,7 +214,7 @@ def test_own_activation_loss_and_metric_on_a_process_pool(tmp_path, own_registry
     bare = sweeps._Extras(activations={}, losses={})
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         with pytest.raises(ValueError, match="activation must be one of"):
-            pool.submit(sweeps._train_task, li2lib.cyclic(7), [config], [str(tmp_path / "x.npz")], None, bare).result()
+            pool.submit(sweeps._train_task, li2lib.cyclic(7), [config], [str(tmp_path / "x.npz")], ("W", "V"), None, bare).result()
     check_own_sweep(parallel, 3)
     histories_equal(serial, parallel, rtol=1e-5)
     loaded = li2lib.load_sweep(tmp_path / "pool")

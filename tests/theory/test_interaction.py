@@ -12,7 +12,7 @@ from li2lib.theory.interaction import (
     schur_coefficients,
     sign_agreement,
 )
-from li2lib.theory.stage1 import centre
+from li2lib.theory.stage1 import center
 
 
 def _features(n, K, seed, similar=0):
@@ -27,7 +27,7 @@ def _features(n, K, seed, similar=0):
 def test_schur_value_and_sign_rule_on_every_pair(n, K, eta):
     F = _features(n, K, seed=K, similar=3)
     B = repulsion_matrix(F, eta)
-    Ft = centre(F)
+    Ft = center(F)
     np.testing.assert_allclose(B @ (Ft.T @ Ft + eta * np.eye(K)), np.eye(K), atol=1e-8)
     ov = residual_overlaps(F, eta)
     j, l = ov["pairs"].T
@@ -40,7 +40,7 @@ def test_schur_value_and_sign_rule_on_every_pair(n, K, eta):
 def test_overlap_from_an_explicit_projection_matrix():
     # a third route for one pair: build P_{eta,-jl} as an n x n matrix
     F, eta, (j, l) = _features(30, 8, seed=3), 0.2, (2, 5)
-    Ft = centre(F)
+    Ft = center(F)
     rest = Ft[:, [c for c in range(8) if c not in (j, l)]]
     P = np.eye(30) - rest @ np.linalg.solve(rest.T @ rest + eta * np.eye(6), rest.T)
     ov = residual_overlaps(F, eta, np.array([[j, l]]))
@@ -51,7 +51,7 @@ def test_overlap_from_an_explicit_projection_matrix():
 def test_full_projector_gives_minus_eta_squared_b():
     # with P_eta (no columns removed): f_j^T P_eta f_l = -eta^2 b_jl exactly, a tautology
     F, eta = _features(40, 10, seed=4), 0.3
-    Ft = centre(F)
+    Ft = center(F)
     P = eta * np.linalg.inv(Ft @ Ft.T + eta * np.eye(40))
     B = repulsion_matrix(F, eta)
     off = ~np.eye(10, dtype=bool)

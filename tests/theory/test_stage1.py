@@ -5,7 +5,7 @@ import pytest
 
 from li2lib.theory.stage1 import (
     backprop_gradient,
-    centre,
+    center,
     diagonality,
     gf_fixed_point,
     lemma1_prediction,
@@ -18,15 +18,15 @@ from li2lib.theory.stage1 import (
 
 def random_problem(n=60, K=12, M=5, seed=0):
     rng = np.random.default_rng(seed)
-    F = rng.standard_normal((n, K)) ** 2  # features of x^2 nodes, not centred
+    F = rng.standard_normal((n, K)) ** 2  # features of x^2 nodes, not centered
     y = rng.integers(0, M, n)
-    Yt = centre(np.eye(M)[y])
+    Yt = center(np.eye(M)[y])
     return F, Yt
 
 
 def test_centre_removes_sample_means():
     F, _ = random_problem()
-    np.testing.assert_allclose(centre(F).mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(center(F).mean(axis=0), 0, atol=1e-12)
 
 
 def test_eq4_is_the_gradient_at_the_ridge_readout():
@@ -34,7 +34,7 @@ def test_eq4_is_the_gradient_at_the_ridge_readout():
     F, Yt = random_problem()
     for eta in (1e-3, 0.5, 10.0):
         V = ridge_readout(F, Yt, eta)
-        Ft = centre(F)
+        Ft = center(F)
         # V is the ridge solution: the gradient of J(V) vanishes
         np.testing.assert_allclose(Ft.T @ (Yt - Ft @ V) - eta * V, 0, atol=1e-9)
         np.testing.assert_allclose(gf_fixed_point(F, Yt, eta), backprop_gradient(F, Yt, V), rtol=1e-8, atol=1e-12)
@@ -43,7 +43,7 @@ def test_eq4_is_the_gradient_at_the_ridge_readout():
 @pytest.mark.parametrize("K", [8, 50])  # both the K x K and the n x n route
 def test_eq4_against_the_literal_formula(K):
     F, Yt = random_problem(n=30, K=K)
-    Ft, eta = centre(F), 0.3
+    Ft, eta = center(F), 0.3
     n = Ft.shape[0]
     inv = np.linalg.inv
     literal = eta * inv(Ft @ Ft.T + eta * np.eye(n)) @ Yt @ Yt.T @ Ft @ inv(Ft.T @ Ft + eta * np.eye(K))
@@ -55,7 +55,7 @@ def test_stage1_flow_matches_euler_integration_and_converges_to_eq4():
     rng = np.random.default_rng(1)
     V0 = 0.01 * rng.standard_normal((F.shape[1], Yt.shape[1]))
     eta, dt = 0.5, 1e-4
-    Ft = centre(F)
+    Ft = center(F)
     V, t_end = V0.copy(), 0.05
     for _ in range(int(round(t_end / dt))):
         V += dt * (Ft.T @ (Yt - Ft @ V) - eta * V)
@@ -98,7 +98,7 @@ def exact_gram_features(n, K, lam, seed=0):
     """Centred features with F~ F~^T = lam P_1^perp (K >= n - 1) or F~^T F~ = lam I (K <= n - 1)."""
     rng = np.random.default_rng(seed)
     r = min(n - 1, K)
-    U = np.linalg.qr(centre(rng.standard_normal((n, r))))[0]  # centred orthonormal columns
+    U = np.linalg.qr(center(rng.standard_normal((n, r))))[0]  # centered orthonormal columns
     Q = np.linalg.qr(rng.standard_normal((K, r)))[0]
     return np.sqrt(lam) * U @ Q.T
 
@@ -110,7 +110,7 @@ def test_lemma1_prediction_is_exact_when_its_hypothesis_holds(K):
     n, lam, eta = 30, 2.5, 0.4
     F = exact_gram_features(n, K, lam)
     _, Yt = random_problem(n=n)
-    np.testing.assert_allclose(centre(F) @ centre(F).T, lam * (np.eye(n) - 1 / n), atol=1e-12)
+    np.testing.assert_allclose(center(F) @ center(F).T, lam * (np.eye(n) - 1 / n), atol=1e-12)
     exact = gf_fixed_point(F, Yt, eta)
     np.testing.assert_allclose(lemma1_prediction(F, Yt, eta), exact, rtol=1e-9, atol=1e-14)
     nc2 = lam * (n - 1) / K
@@ -126,7 +126,7 @@ def test_narrow_features_leave_a_part_of_the_signal_outside_the_lemma():
     n, K, mu, eta = 40, 10, 1.7, 0.05
     F = exact_gram_features(n, K, mu, seed=3)
     _, Yt = random_problem(n=n, seed=3)
-    Ft = centre(F)
+    Ft = center(F)
     np.testing.assert_allclose(Ft.T @ Ft, mu * np.eye(K), atol=1e-12)
     S = signal_term(F, Yt)
     Pi = Ft @ Ft.T / mu
@@ -140,7 +140,7 @@ def test_stage1_readout_null_space_part_decays_at_rate_eta():
     """Prop. 1 without full column rank (K > n): the part of V(0) in the null space of F~ is
     e^{-eta t} times its initial value, and G_F approaches Eq. (4) at rate eta."""
     F, Yt = random_problem(n=12, K=30)
-    Ft, eta = centre(F), 0.05
+    Ft, eta = center(F), 0.05
     V0 = np.random.default_rng(4).standard_normal((30, Yt.shape[1]))
     null = np.eye(30) - np.linalg.pinv(Ft) @ Ft  # projection on the null space of F~
     times = np.array([0.0, 10.0, 60.0, 200.0, 400.0])
@@ -157,7 +157,7 @@ def test_stage1_readout_full_column_rank_rate():
     """Prop. 1 with full column rank (K < n): G_F -> Eq. (4) at rate >= sigma_min(F~)^2 + eta."""
     F, Yt = random_problem(n=60, K=12)
     eta = 0.05
-    sigma_min = np.linalg.svd(centre(F), compute_uv=False).min()
+    sigma_min = np.linalg.svd(center(F), compute_uv=False).min()
     V0 = np.random.default_rng(5).standard_normal((12, Yt.shape[1]))
     times = np.linspace(0, 5 / (sigma_min**2 + eta), 6)
     limit = gf_fixed_point(F, Yt, eta)

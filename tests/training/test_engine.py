@@ -55,10 +55,10 @@ def test_train_many_equals_train_per_run():
         dict(seed=3, init_scale_v=0.0, init_scale_w=0.5),
         dict(seed=4, train_fraction=1.0),
     ]
-    shared = dict(FAST, lr=1e-2, weight_decay=1e-3, snapshots=[0, 7, 25], eval_every=3)
-    many = train_many(g, runs, dtype="float64", **shared)
+    base = dict(FAST, lr=1e-2, weight_decay=1e-3, snapshots=[0, 7, 25], eval_every=3)
+    many = train_many(g, runs, dtype="float64", **base)
     for run, got in zip(runs, many):
-        solo = train(g, dtype="float64", **{**shared, **run})
+        solo = train(g, dtype="float64", **{**base, **run})
         assert got.config == solo.config
         assert np.array_equal(got.train_idx, solo.train_idx) and np.array_equal(got.test_idx, solo.test_idx)
         assert set(got.history) == set(solo.history)
@@ -92,14 +92,14 @@ def test_batches_of_any_size_give_the_same_runs():
 def test_runs_stop_on_their_own_and_match_train():
     """Early stopping per run: each leaves the batch at its own epoch, the others go on."""
     g = li2lib.cyclic(23)
-    shared = dict(hidden=256, train_fraction=0.9, lr=0.01, weight_decay=1e-4, epochs=200, stop_at_test_acc=0.99,
+    base = dict(hidden=256, train_fraction=0.9, lr=0.01, weight_decay=1e-4, epochs=200, stop_at_test_acc=0.99,
                   progress=False, device="cpu")
     runs = [dict(seed=5), dict(seed=6), dict(seed=7, lr=3e-3)]
-    many = train_many(g, runs, **shared)
+    many = train_many(g, runs, **base)
     ends = [int(r.history["epoch"][-1]) for r in many]
     assert len(set(ends)) > 1, ends
     for run, got in zip(runs, many):
-        solo = train(g, **{**shared, **run})
+        solo = train(g, **{**base, **run})
         assert got.history["epoch"][-1] == solo.history["epoch"][-1]
         assert got.history["test_acc"][-1] >= 0.99 or got.history["epoch"][-1] == 200
 
@@ -108,10 +108,10 @@ def test_sync_every_keeps_results_identical():
     """Synchronising with the host every 7 epochs (the GPU mode) changes nothing: stopped runs
     stay frozen in the batch until they leave it."""
     g = li2lib.cyclic(23)
-    shared = dict(hidden=128, train_fraction=0.9, lr=0.02, weight_decay=1e-4, epochs=150, stop_at_test_acc=0.9,
+    base = dict(hidden=128, train_fraction=0.9, lr=0.02, weight_decay=1e-4, epochs=150, stop_at_test_acc=0.9,
                   progress=False, device="cpu", dtype="float64", snapshots=[0, 40, 150])
     runs = [dict(seed=s) for s in range(3)]
-    every, sparse = train_many(g, runs, **shared), train_many(g, runs, sync_every=7, **shared)
+    every, sparse = train_many(g, runs, **base), train_many(g, runs, sync_every=7, **base)
     for u, v in zip(every, sparse):
         assert np.array_equal(u.history["epoch"], v.history["epoch"])
         np.testing.assert_array_equal(u.W, v.W)
@@ -131,24 +131,24 @@ def test_dense_backward_engine_path_on_cpu(monkeypatch):
 
 def test_a_nan_run_leaves_the_batch_and_spares_the_others():
     g = li2lib.cyclic(11)
-    shared = dict(FAST, optimizer="sgd", weight_decay=0.0, epochs=60, dtype="float64")
+    base = dict(FAST, optimizer="sgd", weight_decay=0.0, epochs=60, dtype="float64")
     runs = [dict(seed=0, lr=0.05), dict(seed=1, lr=50.0), dict(seed=2, lr=0.05)]
-    many = train_many(g, runs, **shared)
+    many = train_many(g, runs, **base)
     assert many[1].error and "diverged at epoch" in many[1].error and "lr (now 50.0)" in many[1].error
     assert np.isfinite(many[1].history["train_loss"]).all()
     with pytest.raises(TrainingDiverged) as info:
-        train(g, **shared, **runs[1])
+        train(g, **base, **runs[1])
     solo_bad = info.value.result
     assert solo_bad.error == many[1].error
     assert np.array_equal(solo_bad.history["epoch"], many[1].history["epoch"])
     for i in (0, 2):
         assert many[i].error is None and many[i].history["epoch"][-1] == 60
-        solo = train(g, **shared, **runs[i])
+        solo = train(g, **base, **runs[i])
         np.testing.assert_allclose(many[i].history["train_loss"], solo.history["train_loss"], rtol=1e-10)
 
 
 @pytest.mark.parametrize(
-    "runs, shared, message",
+    "runs, base, message",
     [
         ([dict(seed=0), dict(lr=-1.0)], {}, r"runs\[1\]: lr must be a finite number > 0, got -1.0"),
         ([dict(train_fraction=2.0)], {}, r"runs\[0\]: train_fraction must be in \(0, 1\], got 2.0"),
@@ -166,13 +166,13 @@ def test_a_nan_run_leaves_the_batch_and_spares_the_others():
         ([dict(seed=0)], dict(hiden=3), r"unknown setting\(s\) \['hiden'\]"),
     ],
 )
-def test_bad_settings_fail_before_any_work(runs, shared, message, monkeypatch):
+def test_bad_settings_fail_before_any_work(runs, base, message, monkeypatch):
     def no_work(*args, **kwargs):
         raise AssertionError("training started")
 
     monkeypatch.setattr(engine, "_Batch", no_work)
     with pytest.raises(ValueError, match=message):
-        train_many(71, runs, progress=False, **shared)
+        train_many(71, runs, progress=False, **base)
 
 
 def test_bad_hooks_and_batch_options(monkeypatch):

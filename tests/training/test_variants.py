@@ -161,10 +161,10 @@ def test_new_paths_in_train_many_equal_train():
         (dict(hidden=12, layers=3, residual="inner", activation="relu", lr=5e-3),
          [dict(seed=0), dict(seed=1, init_scale_v=0.0), dict(seed=2, train_fraction=0.6)]),
     ]
-    for shared, runs in cases:
-        shared = {**shared, **FAST, "epochs": 20}
-        for run, got in zip(runs, train_many(g, runs, **shared)):
-            solo = train(g, **{**shared, **run})
+    for base, runs in cases:
+        base = {**base, **FAST, "epochs": 20}
+        for run, got in zip(runs, train_many(g, runs, **base)):
+            solo = train(g, **{**base, **run})
             for key in solo.history:
                 np.testing.assert_allclose(got.history[key], solo.history[key], rtol=1e-9, atol=1e-12, err_msg=key)
             for key in solo.params:
