@@ -6,8 +6,8 @@ distance between the class-centred output and the centred one-hot e_y - 1/M. It 
 Eq. (1), which centres over samples and has a factor 1/2; the theory's quantities (G_F in
 :mod:`li2lib.training.metrics`) use Eq. (1) exactly. ``cross_entropy`` is softmax
 cross-entropy; ``stablemax_cross_entropy`` replaces the softmax by the StableMax of Prieto et
-al. (2025), whose probabilities do not round to exactly 0 or 1 in float32 (the "stable
-softmax" of paper Sec. 7.2).
+al. (2025), whose probabilities round to exactly 1 in float32 only at outputs far larger than
+the softmax's (the "stable softmax" of paper Sec. 7.2).
 
 :func:`register_loss` adds one of your own, per sample::
 
