@@ -67,6 +67,8 @@ and module is reachable as ``li2lib.<package>.<module>``, imported on first use.
 
 - ``li2lib.measure``: measurements on training runs.
 
+  - ``li2lib.measure.diagnostics``: paper Fig. 3's own diagnostics: the cosine distance between
+    consecutive weights, how diagonal F~^T F~ and P_1^perp F F^T stay; as training metrics. Chapter 1.
   - ``li2lib.measure.alignment``: how closely training follows the ascent of the energy (grad E
     against the loss gradient and the update). Chapter 4.
   - ``li2lib.measure.spectra``: irrep spectra of hidden nodes, dominant irrep, IPR, coverage,

@@ -77,7 +77,8 @@ class TrainConfig:
 
     ``activation``: sigma, one of 'square' (x^2), 'quadratic' (x + x^2), 'relu', 'silu',
     'linear', or a name given to :func:`li2lib.register_activation`. ``loss``: 'mse' (the
-    paper's centered MSE), 'cross_entropy', or a name given to :func:`li2lib.register_loss`.
+    paper's centered MSE), 'cross_entropy', 'stablemax_cross_entropy' (StableMax in place of the
+    softmax, Prieto et al. 2025), or a name given to :func:`li2lib.register_loss`.
     ``optimizer``: 'adam' (coupled L2 weight decay, the paper's), 'adamw', 'sgd', 'muon' (the
     author's), 'muon_torch'. Give ``train_fraction`` (p) or ``train_size`` (n), not both.
 

@@ -4,7 +4,10 @@
 || C (y_hat - e_y) ||^2 with C = I - 1 1^T / M centering over classes, i.e. the squared
 distance between the class-centered output and the centered one-hot e_y - 1/M. It differs from
 Eq. (1), which centers over samples and has a factor 1/2; the theory's quantities (G_F in
-:mod:`li2lib.training.metrics`) use Eq. (1) exactly.
+:mod:`li2lib.training.metrics`) use Eq. (1) exactly. ``cross_entropy`` is softmax
+cross-entropy; ``stablemax_cross_entropy`` replaces the softmax by the StableMax of Prieto et
+al. (2025), whose probabilities round to exactly 1 in float32 only at outputs far larger than
+the softmax's (the "stable softmax" of paper Sec. 7.2).
 
 :func:`register_loss` adds one of your own, per sample::
 
@@ -16,8 +19,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "SAMPLE_LOSSES", "centered_mse", "mse_per_sample", "cross_entropy_per_sample", "register_loss",
-           "registered_losses"]
+__all__ = ["LOSSES", "SAMPLE_LOSSES", "centered_mse", "mse_per_sample", "cross_entropy_per_sample", "stablemax",
+           "stablemax_cross_entropy", "stablemax_cross_entropy_per_sample", "register_loss", "registered_losses"]
 
 
 def mse_per_sample(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -33,15 +36,48 @@ def cross_entropy_per_sample(outputs: torch.Tensor, labels: torch.Tensor) -> tor
     return flat.view(labels.shape)
 
 
+def _stable_s(x: torch.Tensor) -> torch.Tensor:
+    """s(x) = x + 1 for x >= 0 and 1 / (1 - x) for x < 0 (each branch evaluated only where it
+    applies, so that the unused one puts no inf or NaN into the gradient)."""
+    return torch.where(x >= 0, x.clamp_min(0) + 1, 1 / (1 - x.clamp_max(0)))
+
+
+def stablemax(outputs: torch.Tensor) -> torch.Tensor:
+    """StableMax (Prieto et al. 2025): s(y_hat_ic) / sum_c' s(y_hat_ic') over the classes
+    (last axis), with s(x) = x + 1 for x >= 0 and 1 / (1 - x) for x < 0.
+
+    s is positive, increasing and C^1 (value and slope 1 at 0), like exp, but grows linearly
+    for large outputs and decays like 1/|x| for very negative ones, so a probability reaches 1
+    only when the other classes' outputs are about 1/eps times further out than with the
+    softmax.
+    """
+    s = _stable_s(outputs)
+    return s / s.sum(dim=-1, keepdim=True)
+
+
+def stablemax_cross_entropy_per_sample(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """-log StableMax(y_hat_i)[y_i] = log sum_c s(y_hat_ic) - log s(y_hat_{i y_i}) for each
+    sample (see :func:`stablemax`), in the dtype of ``outputs``; outputs (..., M), labels (...)."""
+    s = _stable_s(outputs)
+    return s.sum(dim=-1).log() - s.gather(-1, labels[..., None])[..., 0].log()
+
+
+def stablemax_cross_entropy(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """:func:`stablemax_cross_entropy_per_sample` averaged over samples."""
+    return stablemax_cross_entropy_per_sample(outputs, labels).mean()
+
+
 def centered_mse(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """The MSE the paper's experiments minimise: :func:`li2lib.training.losses.mse_per_sample` averaged over samples."""
     return mse_per_sample(outputs, labels).mean()
 
 
-SAMPLE_LOSSES = {"mse": mse_per_sample, "cross_entropy": cross_entropy_per_sample}
+SAMPLE_LOSSES = {"mse": mse_per_sample, "cross_entropy": cross_entropy_per_sample,
+                 "stablemax_cross_entropy": stablemax_cross_entropy_per_sample}
 """name -> per-sample loss (what the engine weights and sums over each run's samples)."""
 
-LOSSES = {"mse": centered_mse, "cross_entropy": F.cross_entropy}
+LOSSES = {"mse": centered_mse, "cross_entropy": F.cross_entropy,
+          "stablemax_cross_entropy": stablemax_cross_entropy}
 """name -> mean loss over samples, for one run's (n, M) outputs."""
 
 BUILT_IN = tuple(LOSSES)
