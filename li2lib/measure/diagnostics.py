@@ -2,7 +2,7 @@
 diagonal the hidden layer's Gram matrices stay (paper Lemma 1, the picture behind Stage II).
 
 Notation: F = sigma(X W) (n x K) is the hidden layer on the n training pairs, F~ = P_1^perp F
-the same centred over samples (P_1^perp = I - 1 1^T / n). Paper Lemma 1 says that for large K,
+the same centered over samples (P_1^perp = I - 1 1^T / n). Paper Lemma 1 says that for large K,
 F~^T F~ ~ c I and F~ F~^T ~ c' P_1^perp; paper Fig. 3 reports that over training F~^T F~ and
 P_1^perp F F^T stay diagonal "with up to 8% error", and that the cosine distance between
 consecutive weights shows two stages, a large update on V first, then on W.
@@ -51,9 +51,9 @@ def cosine_distance(a, b) -> torch.Tensor:
 def feature_grams(F, nodes=None, samples=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(F~^T F~, P_1^perp F F^T, F F^T) of the hidden layer F (n x K) of one run, real.
 
-    F~ = P_1^perp F is F centred over all n samples. ``nodes`` (indices into K) keeps only
+    F~ = P_1^perp F is F centered over all n samples. ``nodes`` (indices into K) keeps only
     the principal block of F~^T F~ on those nodes, and ``samples`` (indices into n) only the
-    blocks of P_1^perp F F^T and F F^T on those samples (rows and columns); the centring always
+    blocks of P_1^perp F F^T and F F^T on those samples (rows and columns); the centering always
     uses all n samples. A block on a random subset has the same expected mean |entry| on and off
     the diagonal as the whole matrix, at a fraction of the cost (n |nodes|^2 and K |samples|^2
     multiply-adds instead of n K^2 and n^2 K). F F^T comes from P_1^perp F F^T at no extra
@@ -63,10 +63,10 @@ def feature_grams(F, nodes=None, samples=None) -> tuple[torch.Tensor, torch.Tens
     if F.dim() != 2 or F.is_complex():
         raise ValueError(f"F must be a real matrix (n, K), got shape {tuple(F.shape)} and dtype {F.dtype}")
     mu = F.mean(dim=0)
-    centred = F - mu
-    block = centred if nodes is None else centred[:, _tensor(nodes)]
+    centered = F - mu
+    block = centered if nodes is None else centered[:, _tensor(nodes)]
     rows = slice(None) if samples is None else _tensor(samples)
-    pfft = centred[rows] @ F[rows].T
+    pfft = centered[rows] @ F[rows].T
     return block.T @ block, pfft, pfft + (F[rows] @ mu)[None, :]
 
 
