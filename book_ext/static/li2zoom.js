@@ -2,7 +2,7 @@
  * opens it over the page, larger, on its own; a click, tap or Escape closes it. No library, works
  * offline. The book's images are drawn at twice the column's resolution: the overlay shows an
  * image at least at half its pixel width (the size it was drawn for, text about 15 px high) and
- * otherwise as wide as the window allows up to its full pixel width; a wider image than the
+ * otherwise as large as the window allows (width and height) up to its full pixel width; a wider image than the
  * window scrolls (on a phone: sideways, and pinch-zoom works as usual). */
 (function () {
   "use strict";
@@ -30,8 +30,11 @@
     big.src = img.currentSrc || img.src;
     big.alt = img.alt || "";
     var natural = img.naturalWidth || img.width * 2;
-    var room = Math.max(window.innerWidth - 24, 200);
-    big.style.width = Math.round(Math.max(natural / 2, Math.min(room, natural))) + "px";
+    var aspect = natural / (img.naturalHeight || img.height * 2 || natural);
+    // the window less the overlay's padding and a scroll bar; a tall image is fitted to its height
+    var roomWide = Math.max(document.documentElement.clientWidth - 40, 200);
+    var roomHigh = Math.max(window.innerHeight - 40, 200) * aspect;
+    big.style.width = Math.round(Math.max(natural / 2, Math.min(roomWide, roomHigh, natural))) + "px";
     var hint = document.createElement("button");
     hint.type = "button";
     hint.className = "li2-zoom-close";
