@@ -19,6 +19,10 @@ Opens each HTML page from disk in headless Chromium (Debian packages ``chromium`
 - a wide output (printed table, code) that is cut off instead of scrolling, and a table wider
   than the column (at the desktop width of 1280 px);
 - an image narrower than the column at that width, or with fewer pixels than the column is wide;
+- at phone width (420 px), a figure whose smallest text would be shown below 8 px high (figures
+  are drawn at ``figure.dpi`` of ``li2lib.book.plots.BOOK_STYLE``; their smallest text is 8 pt);
+- a figure that a click does not enlarge (``book_ext/static/li2zoom.js``), or whose enlarged view
+  Escape does not close;
 - a Colab or Binder launch button that does not open one of the repository's notebooks from
   ``repository.url`` and ``repository.branch`` of ``_config.yml``.
 
@@ -51,12 +55,52 @@ FLAGS = [
     "--no-first-run",
     "--disable-sync",
     "--disable-quic",
-    "--window-size=1280,1600",
+    "--window-size=1280,1600",  # DESKTOP
     # no outside host resolves: a page that needs the internet fails fast and visibly
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 ROOT = Path(__file__).resolve().parent.parent
+DESKTOP = (1280, 1600)
+PHONE = (420, 900)
+SMALLEST_TEXT_PT = 8   # tick labels of li2lib.book.scaling_plots; the book style's own smallest is 9 pt
+MIN_TEXT_PX = 8.0      # legible on a phone
+
+
+def figure_dpi() -> float:
+    """The resolution every figure of the book is drawn at (li2lib.book.plots.BOOK_STYLE)."""
+    sys.path.insert(0, str(ROOT))
+    from li2lib.book.plots import BOOK_STYLE
+
+    return float(BOOK_STYLE["figure.dpi"])
+
+
+# the shown height in CSS px of the smallest text of each figure (text of `natural` image pixels)
+TEXT_SIZE_JS = r"""
+const natural = arguments[0], out = [];
+const main = document.querySelector('main') || document.body;
+for (const img of main.querySelectorAll('figure img, div.cell_output img')) {
+  const r = img.getBoundingClientRect();
+  if (r.width === 0 || !img.naturalWidth) continue;  // in a collapsed cell
+  out.push([natural * r.width / img.naturalWidth, (img.getAttribute('alt') || img.src.split('/').pop()).slice(0, 60)]);
+}
+return out;
+"""
+# click the first figure: an overlay must show it larger; Escape must close it
+ZOOM_JS = r"""
+const main = document.querySelector('main') || document.body;
+const img = Array.from(main.querySelectorAll('figure img, div.cell_output img'))
+  .find(i => i.getBoundingClientRect().width > 0 && !i.closest('a'));
+if (!img) return null;
+img.click();
+const overlay = document.querySelector('div.li2-zoom');
+const big = overlay && overlay.querySelector('img');
+const res = {opened: !!big, shown: img.getBoundingClientRect().width,
+             enlarged: big ? big.getBoundingClientRect().width : 0, same: big ? big.src === img.src : false};
+document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}));
+res.closed = !document.querySelector('div.li2-zoom');
+return res;
+"""
 KINDS = (r"Theorem|Lemma|Proposition|Corollary|Definition|Remark|Example|Exercise|Solution|"
          r"Conjecture|Assumption|Axiom|Algorithm|Criterion|Property|Observation|Note|"
          r"Figure|Fig\.|Table|Equation|Eq\.|Section|Chapter|Listing")
@@ -337,6 +381,24 @@ def check_page(driver, path: Path) -> tuple[list[str], list[str]]:
                 "return document.getElementById(arguments[0]).querySelector('img').getAttribute('src')", pid)
             if before == after:
                 failures.append(f"player {pid}: the play button does not advance the frames")
+
+    zoom = driver.execute_script(ZOOM_JS)
+    if zoom is not None:
+        if not (zoom["opened"] and zoom["same"] and zoom["enlarged"] > zoom["shown"]):
+            failures.append(f"a click on a figure does not enlarge it: {zoom}")
+        elif not zoom["closed"]:
+            failures.append("Escape does not close an enlarged figure")
+
+    # phone width: the layout lets a figure keep a legible size (book_ext/static/li2book.css)
+    driver.set_window_size(*PHONE)
+    time.sleep(0.3)
+    sizes = driver.execute_script(TEXT_SIZE_JS, SMALLEST_TEXT_PT / 72 * figure_dpi())
+    driver.set_window_size(*DESKTOP)
+    for px, name in sizes:
+        if px < MIN_TEXT_PX:
+            failures.append(f"at {PHONE[0]} px the smallest text of a figure is {px:.1f} px high: {name}")
+    if sizes:
+        notes.append(f"smallest figure text at {PHONE[0]} px: {min(px for px, _ in sizes):.1f} px")
 
     for entry in driver.get_log("browser"):
         if entry["level"] == "SEVERE":

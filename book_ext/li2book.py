@@ -83,6 +83,8 @@ def setup(app):
     # the in-page lab: mounts itself on every element of class "li2-lab" (intro, chapter 1)
     app.add_css_file("li2lab.css")
     app.add_js_file("li2lab.js")
+    # click or tap a figure to see it larger
+    app.add_js_file("li2zoom.js")
     # early: html-page-context stops at the first listener that returns a template name
     app.connect("html-page-context", _one_copy_of_each_script, priority=100)
     app.connect("builder-inited", _singlehtml_knows_html_nodes)

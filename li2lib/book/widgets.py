@@ -521,10 +521,11 @@ def alignment_explorer(order: int = 23, *, hidden: int = 512, train_fraction: fl
         ax.set_xlabel("epoch")
         ax.set_ylabel(r"median cosine with $\nabla\mathcal{E}$")
         ax2 = ax.twinx()
-        ax2.semilogx(result.history["epoch"][1:], result.history["test_acc"][1:], color="0.5", lw=1)
-        ax2.set_ylabel("test accuracy (grey)")
+        ax2.semilogx(result.history["epoch"][1:], result.history["test_acc"][1:], color="0.5", lw=1,
+                     label="test accuracy (right axis)")
+        ax2.set_ylabel("test accuracy")
         ax2.set_ylim(-0.03, 1.03)
-        ax.legend(loc="lower left")
+        plots.figure_legend(fig, [ax, ax2], ncols=3)
         ax.set_title(f"{plots.math_name(f'Z_{order}')}, K = {hidden}, η = {weight_decay:g}, lr = {lr:g}")
         return fig
 
@@ -605,10 +606,10 @@ def stage1_explorer(order: int = 23, train_fraction: float = 0.4, seed: int = 0)
         ax.loglog(times, beta**2 * times * np.linalg.norm(signal_term(F, Yt)), "k--", lw=1,
                   label=r"$t\,\beta^2\,\|\tilde Y\tilde Y^\top\tilde F\|$")
         if eta > 0 and beta == 1.0:
-            ax.axhline(np.linalg.norm(gf_fixed_point(F, Yt, eta)), color="C1", ls=":", label="Eq. (4)")
+            ax.axhline(np.linalg.norm(gf_fixed_point(F, Yt, eta)), color="C1", ls=":", label="paper Eq. (4)")
         ax.set_ylim(max(g.min() / 10, 1e-8), g.max() * 10)
         ax.set_xlabel("time t")
-        ax.legend(loc="lower right")
+        plots.legend_beside(ax)
         ax.set_title(rf"{plots.math_name(group.name)}, n = {len(train_idx)}, K = {K}, "
                      rf"$\eta$ = {eta:g}, $\beta$ = {beta:g}, $\alpha = 10^{{{log10_alpha:g}}}$")
         return fig

@@ -29,3 +29,25 @@ def test_glue_hands_words_over_without_quotes(monkeypatch):
     glue("words", "real: 0.99 (6 groups)")
     assert PlainTextFormatter()(seen["words"]) == "real: 0.99 (6 groups)"
     assert seen["words"] == "real: 0.99 (6 groups)"
+
+
+def test_table_shows_numpy_numbers_as_numbers():
+    from li2lib.book.glue import Table
+
+    table = Table(["group", "nodes", "E"], [["Z_23", np.int64(512), np.float64(5.75)], ["D_5", 3, 1.0 / 3]],
+                  formats=["", "d", ".3f"])
+    assert table.cells() == [["Z_23", "512", "5.750"], ["D_5", "3", "0.333"]]
+    shown = table._repr_html_() + repr(table)
+    assert "np.int64" not in shown and "np.float64" not in shown
+    assert '<td class="num">512</td>' in table._repr_html_() and "<th>group</th>" in table._repr_html_()
+    assert repr(table).splitlines() == ["group  nodes      E", "Z_23     512  5.750", "D_5        3  0.333"]
+
+
+def test_table_escapes_text_and_rejects_ragged_rows():
+    from li2lib.book.glue import Table
+
+    assert "&lt;b&gt;" in Table(["x"], [["<b>"]])._repr_html_()
+    with pytest.raises(ValueError, match=r"rows\[1\] has 1 values for 2 columns"):
+        Table(["a", "b"], [[1, 2], [3]])
+    with pytest.raises(ValueError, match="formats"):
+        Table(["a", "b"], [[1, 2]], formats=[".2f"])
