@@ -429,6 +429,12 @@ SCALING_REFINE: dict[str, tuple[float, float]] = {
     "Z_75": (0.188, 0.234),
     "Z_4 x Z_4 x Z_5": (0.188, 0.234),
     "Dic_20": (0.188, 0.234),
+    "Z_83": (0.188, 0.234),
+    "D_15 x Z_3": (0.188, 0.234),
+    "Z_2 x Z_3 x Z_3 x Z_5": (0.188, 0.234),
+    "Z_90": (0.15, 0.188),
+    "Z_97": (0.15, 0.188),
+    "Z_100": (0.15, 0.188),
 }
 """group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
 first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
@@ -438,11 +444,12 @@ accuracy below 1/2 and the first at or above it."""
 SCALING_ABOVE: dict[str, float] = {
     "Dic_15": 0.366,
     "Dic_20": 0.366,
+    "D_15 x Z_3": 0.366,
 }
 """group name -> one more grid fraction above its first pass, for the groups whose first pass
 has fewer than two fractions where every run grokked within the horizon (the slope k of
 :func:`li2lib.measure.scaling.horizon_crossing` needs two): the dicyclic groups' boundary lies
-a grid step above that of the other groups of their order."""
+a grid step above that of the other groups of their order, and D_15 x Z_3's too."""
 
 
 def _first_pass_seeds(group: Group) -> int:
