@@ -82,7 +82,7 @@ def _sweep(args) -> None:
         else:
             sweep = run_named_sweep(name, folder, executor=executor, device=args.device,
                                     runs_per_task=args.runs_per_task, threads=_threads(args))
-    groups = ", ".join(dict.fromkeys(r.group for r in sweep))
+    groups = ", ".join(dict.fromkeys(r.group.name for r in sweep))
     print(f"{name}: {len(sweep)} runs on {groups} in {folder}")
 
 

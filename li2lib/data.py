@@ -97,8 +97,9 @@ def split_indices(
 def seeded_split(num_samples: int, n_train: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The split of :func:`split_indices` for a seed used as it is (any offset already added):
     the first ``n_train`` entries of a seeded permutation, and the rest, each sorted."""
-    order = np.random.default_rng(seed).permutation(num_samples)
-    return np.sort(order[:n_train]), np.sort(order[n_train:])
+    train = np.zeros(num_samples, dtype=bool)
+    train[np.random.default_rng(seed).permutation(num_samples)[:n_train]] = True
+    return np.flatnonzero(train), np.flatnonzero(~train)
 
 
 def centered_targets(y: np.ndarray, order: int) -> np.ndarray:

@@ -50,6 +50,10 @@ def test_split_is_seeded():
     a = split_indices(100, train_fraction=0.3, seed=1)[0]
     assert np.array_equal(a, split_indices(100, train_fraction=0.3, seed=1)[0])
     assert not np.array_equal(a, split_indices(100, train_fraction=0.3, seed=2)[0])
+    # the first n of the seeded permutation, sorted (the split every stored run was trained on)
+    first = np.random.default_rng(1).permutation(100)
+    train, test = split_indices(100, train_fraction=0.3, seed=1)
+    assert np.array_equal(train, np.sort(first[:30])) and np.array_equal(test, np.sort(first[30:]))
 
 
 @pytest.mark.parametrize("bad", [0, 1.5, -0.1, float("nan"), "0.3", True])

@@ -158,12 +158,12 @@ def _median_grok(records) -> float:
 
 def _groups(sweep) -> list[str]:
     """The names of the sweep's groups, by order M (then name)."""
-    return [name for _, name in sorted({(r.order, r.group) for r in sweep})]
+    return [name for _, name in sorted({(r.group.order, r.group.name) for r in sweep})]
 
 
 def _order(sweep, group: str) -> int:
     """The order M of the sweep's group named ``group``."""
-    return next(r.order for r in sweep if r.group == group)
+    return next(r.group.order for r in sweep if r.group.name == group)
 
 
 def _fmt_epoch(e: float) -> str:
@@ -231,8 +231,8 @@ def _fig5_families(sweeps, scale):
         else:
             groups = SCALING_FAMILIES["paper"][family]
             names = {g.name for g in groups}
-            runs = Sweep(r for r in sweeps["scaling-paper"] if r.group in names)
-        have = {r.group for r in runs}
+            runs = Sweep(r for r in sweeps["scaling-paper"] if r.group.name in names)
+        have = {r.group.name for r in runs}
         if have:
             out[family] = ([g for g in groups if g.name in have], runs.table())
     return out
@@ -451,7 +451,7 @@ def _draw_variants(sweeps, scale, variants, horizon=None):
                 e = r.history["epoch"]
                 keep = e <= end
                 ax.plot(e[keep], r.history["test_acc"][keep], color=f"C{i}", lw=0.8, alpha=0.7,
-                        label=f"M = {r.order}" if r is records[0] else None)
+                        label=f"M = {r.group.order}" if r is records[0] else None)
         ax.set_title(variant, fontsize=10)
         ax.set_xscale("symlog", linthresh=10)
         ax.set_xlabel("epoch")

@@ -16,7 +16,8 @@ import math
 
 from ..groups import Group, as_group, cyclic, dicyclic, dihedral, product
 from ..groups.tables import random_latin_square, random_table
-from .sweeps import RunRecord, Sweep, load_run, load_sweep, run_key, run_sweep
+from ..training import TrainResult
+from .sweeps import Sweep, load_run, load_sweep, run_key, run_sweep
 
 __all__ = [
     "SWEEPS",
@@ -252,7 +253,7 @@ def scaling_runs(family: str) -> tuple[list[Group], Sweep]:
                 if all(run_key(group, {**base, **run}) in made for run in runs)}
     groups = [*SCALING_FAMILIES["cpu"][family], *(g for g in SCALING_EXT_FAMILIES[family] if g.name in complete)]
     names = {g.name for g in groups}
-    runs = [r for sweep in stored.values() for r in sweep if r.group in names]
+    runs = [r for sweep in stored.values() for r in sweep if r.group.name in names]
     return sorted(groups, key=lambda g: g.order), Sweep(runs)
 
 
@@ -279,7 +280,7 @@ def load_named_sweep(sweep: str, folder: str | Path) -> Sweep:
     return load_sweep(folder, [k for k in _keys(sweep) if (folder / f"{k}.npz").exists()])
 
 
-def stored_run(name: str, folder: str | Path | None = None, *, group: Group | int | None = None, **run) -> RunRecord:
+def stored_run(name: str, folder: str | Path | None = None, *, group: Group | int | None = None, **run) -> TrainResult:
     """One run of the named sweep, e.g. ``stored_run("knobs", train_fraction=0.2).history``;
     settings not given are the sweep's base values. A sweep over several groups needs ``group``."""
     folder = Path(folder) if folder is not None else stored_folder(name)

@@ -25,9 +25,9 @@ such runs. Tasks go to any executor with ``submit(fn, *args) -> future``:
 Workers write the files themselves, so the folder must be visible to all of them (a shared
 file system on a cluster). A worker that dies loses only the runs it had not finished.
 
-:func:`load_sweep` reads a folder back as a :class:`Sweep`: one record per run (settings,
-summary, provenance, history, and the final weights if the sweep kept them) and a
-:meth:`Sweep.table` of settings and summary metrics.
+:func:`load_sweep` reads a folder back as a :class:`Sweep`: one :class:`li2lib.TrainResult`
+per run (config, group, history, summary, provenance, and the final weights if the sweep kept
+them) and a :meth:`Sweep.table` of settings and summary metrics.
 
 Your own measurements travel with the sweep: ``metrics={"name": fn}`` are logged like the
 standard ones (:mod:`li2lib.training.metrics`) and saved in every run (their final values
@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import inspect
 import json
@@ -63,17 +64,17 @@ from tqdm.auto import tqdm
 
 from ..data import seeded_split, train_count
 from ..groups import Group, as_group, parse_group
+from ..groups.tables import Table, parse_table
 from ..io import atomic_savez, remove_stale_temporaries
 from ..model import activations
 from ..seeding import offset_seed
 from ..training import PER_RUN, TrainConfig, TrainResult, first_epoch, losses
-from ..training.config import KEY_NEUTRAL, make_configs
+from ..training.config import KEY_NEUTRAL, canonical_settings, make_configs
 from ..training.engine import check_hooks, train_configs
 from ..training.metrics import metric_names
 from ..training.result import GROK_THRESHOLD
 
 __all__ = [
-    "RunRecord",
     "Sweep",
     "run_key",
     "run_sweep",
@@ -99,18 +100,6 @@ def _config(settings: dict | TrainConfig, where: str = "", pairs: int | None = N
         return make_configs([{}], settings, pairs)[0]
     except ValueError as err:
         raise ValueError(f"{where}{err}") from None
-
-
-def canonical_settings(config: TrainConfig) -> dict:
-    """The settings of ``config`` as JSON-ready values, numbers of float fields as floats
-    (so 0 and 0.0 are the same setting), tuples as lists."""
-    out = {}
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        if "float" in str(f.type) and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-            value = float(value)
-        out[f.name] = json.loads(json.dumps(value))
-    return out
 
 
 def _group_id(group: Group) -> dict:
@@ -209,65 +198,48 @@ def _provenance(result: TrainResult) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=None)
+def _named_group(name: str) -> tuple[Group, str] | None:
+    """The group (or table, :func:`li2lib.groups.tables.parse_table`) li2lib builds from
+    ``name``, with its table's digest; None when the name names none. Cached: the runs of a
+    sweep share a few groups."""
+    for parse in (parse_group, parse_table):
+        try:
+            group = parse(name)
+        except ValueError:
+            continue
+        return group, _group_id(group)["table_sha1"]
+    return None
+
+
+def _rebuilds(group: Group) -> bool:
+    """Whether ``group`` is the one li2lib builds from its name (same table)."""
+    named = _named_group(group.name)
+    return named is not None and named[1] == _group_id(group)["table_sha1"]
+
+
 def save_run(path: str | Path, result: TrainResult, extra: tuple[str, ...] = (), keep_weights: bool = False) -> None:
     """Write one finished run (settings, summary, provenance, history; its final weights if
-    ``keep_weights``) to ``path`` atomically. ``extra``: the names of the user's metrics,
-    summarised by their final values."""
+    ``keep_weights``) to ``path`` atomically; read it with :func:`load_run`. The group is stored
+    by name, and by its table too when li2lib cannot build it from its name (your own groups).
+    ``extra``: the names of the user's metrics, summarised by their final values."""
     path = Path(path)
+    group, arrays = _group_id(result.group), {}
+    if not _rebuilds(result.group):
+        group.update(kind="table" if isinstance(result.group, Table) else "group", labels=result.group.labels)
+        arrays["group_table"] = result.group.table
     meta = {
         "key": path.stem,
-        "group": _group_id(result.group),
+        "group": group,
         "settings": canonical_settings(result.config),
         "summary": {**summarize(result.history, extra), "wall_time": result.wall_time,
                     "diverged": result.error is not None},
         "provenance": _provenance(result),
         "error": result.error,
     }
-    weights = {f"params/{k}": v for k, v in result.params.items()} if keep_weights else {}
-    atomic_savez(path, meta=json.dumps(meta), **{f"history/{k}": v for k, v in result.history.items()}, **weights)
-
-
-class RunRecord(typing.NamedTuple):
-    """One stored run. ``settings`` are the full effective settings (a dict of
-    :class:`li2lib.TrainConfig` fields); ``group`` names the group and ``order`` is its order M;
-    ``params`` the final weights by name (``W``, ``V``, ...) if the sweep kept them, else None."""
-
-    settings: dict
-    history: dict
-    summary: dict
-    provenance: dict
-    group: str
-    key: str
-    error: str | None
-    params: dict | None = None
-    order: int | None = None
-
-    @property
-    def config(self) -> TrainConfig:
-        """The run's settings as the :class:`li2lib.TrainConfig` it was trained with."""
-        settings = dict(self.settings)
-        if isinstance(settings["snapshots"], list):
-            settings["snapshots"] = tuple(settings["snapshots"])
-        return TrainConfig(**settings)
-
-    def to_result(self, group: Group | int | None = None) -> TrainResult:
-        """The run as a :class:`li2lib.TrainResult`: its config, its group (``group``, or the one
-        its name gives, :func:`li2lib.groups.parse_group`; a group whose table differs from the
-        one the run was trained on is refused), its history, its split (drawn again from its
-        seed) and its final weights if the sweep kept them (else ``params`` is empty)."""
-        try:
-            group = as_group(group) if group is not None else parse_group(self.group)
-        except ValueError:
-            raise ValueError(f"group must be given for run {self.key}: its name {self.group!r} does not "
-                             f"name a group li2lib can build") from None
-        if run_key(group, self.config) != self.key:
-            raise ValueError(f"group must be the one run {self.key} was trained on ({self.group}), got {group.name}")
-        c, pairs = self.config, group.order**2
-        train_idx, test_idx = seeded_split(pairs, train_count(pairs, train_fraction=c.train_fraction,
-                                                              train_size=c.train_size), c.seed)
-        return TrainResult(config=c, group=group, params=dict(self.params or {}), history=self.history,
-                           train_idx=train_idx, test_idx=test_idx, wall_time=self.summary.get("wall_time", 0.0),
-                           device=self.provenance.get("device", "cpu"), error=self.error)
+    if keep_weights:
+        arrays.update({f"params/{k}": v for k, v in result.params.items()})
+    atomic_savez(path, meta=json.dumps(meta), **{f"history/{k}": v for k, v in result.history.items()}, **arrays)
 
 
 def _has(path: Path, names: list[str]) -> bool:
@@ -276,25 +248,68 @@ def _has(path: Path, names: list[str]) -> bool:
         return set(names) <= set(data.files)
 
 
-def load_run(path: str | Path) -> RunRecord:
-    """A run written by :func:`save_run`."""
+def _stored_group(meta: dict, data, path: Path) -> Group:
+    """The group a saved run was trained on: from the table the file stores, else built from
+    its name; either way checked against the table digest the file records."""
+    ident = meta["group"]
+    if "group_table" in data.files:
+        kind = Table if ident.get("kind") == "table" else Group
+        group = kind(data["group_table"], ident["name"], ident.get("labels"))
+    else:
+        named = _named_group(ident["name"])
+        if named is None:
+            raise ValueError(f"{path}: the run's group {ident['name']!r} is not stored in the file and li2lib "
+                             f"cannot build it from its name")
+        group = named[0]
+    if _group_id(group)["table_sha1"] != ident["table_sha1"]:
+        raise ValueError(f"{path}: the group li2lib builds as {ident['name']!r} is not the one the run was trained on "
+                         f"(table digest {_group_id(group)['table_sha1']}, the file records {ident['table_sha1']})")
+    return group
+
+
+def _stored_config(settings: dict, path: Path) -> TrainConfig:
+    """The :class:`li2lib.TrainConfig` a run was trained with, from the settings its file
+    records (checked when it was trained, so not again: a run stays readable where the
+    activation or loss it used is not registered); settings added since take their defaults."""
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    if not set(settings) <= set(fields):
+        raise ValueError(f"{path}: settings must name TrainConfig fields, got {sorted(set(settings) - set(fields))}")
+    config = object.__new__(TrainConfig)
+    for name, f in fields.items():
+        value = settings[name] if name in settings else (
+            f.default if f.default is not dataclasses.MISSING else f.default_factory())
+        object.__setattr__(config, name, tuple(value) if isinstance(value, list) else value)
+    return config
+
+
+def load_run(path: str | Path) -> TrainResult:
+    """A run written by :func:`save_run`, as the :class:`li2lib.TrainResult` it was (see there:
+    its split is drawn again from its seed; ``params`` is empty unless the sweep kept the weights)."""
+    path = Path(path)
     with np.load(path) as data:
         meta = json.loads(str(data["meta"]))
+        group = _stored_group(meta, data, path)
         history = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("history/")}
-        params = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("params/")} or None
-    return RunRecord(meta["settings"], history, meta["summary"], meta["provenance"], meta["group"]["name"], meta["key"],
-                     meta["error"], params, meta["group"]["order"])
+        params = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("params/")}
+    config = _stored_config(meta["settings"], path)
+    pairs = group.order**2
+    train_idx, test_idx = seeded_split(pairs, train_count(pairs, train_fraction=config.train_fraction,
+                                                          train_size=config.train_size), config.seed)
+    return TrainResult(config=config, group=group, params=params, history=history, train_idx=train_idx,
+                       test_idx=test_idx, wall_time=meta["summary"].get("wall_time", 0.0),
+                       device=meta["provenance"].get("device", "cpu"), error=meta["error"], key=meta["key"],
+                       summary=meta["summary"], provenance=meta["provenance"])
 
 
 class Sweep(list):
-    """The runs of a sweep (a list of :class:`RunRecord`), with a table view."""
+    """The runs of a sweep (a list of :class:`li2lib.TrainResult`), with a table view."""
 
     def table(self) -> dict[str, np.ndarray]:
         """One row per run, columns: key, group, every setting, every summary metric, device
         and date. Settings that are lists or dicts are JSON strings."""
         rows = []
         for r in self:
-            row = {"key": r.key, "group": r.group}
+            row = {"key": r.key, "group": r.group.name}
             row.update({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r.settings.items()})
             row.update(r.summary)
             row.update(device=r.provenance.get("device"), date=r.provenance.get("date"))
@@ -311,7 +326,8 @@ class Sweep(list):
     def varying(self) -> list[str]:
         """The settings (and the group) that differ between the runs."""
         names = ["group", *(self[0].settings if self else [])]
-        return [n for n in names if len({json.dumps(r.group if n == "group" else r.settings[n]) for r in self}) > 1]
+        settings = [r.settings for r in self]
+        return [n for n in names if len({json.dumps(r.group.name if n == "group" else s[n]) for r, s in zip(self, settings)}) > 1]
 
     def to_pandas(self):
         """:meth:`table` as a pandas DataFrame (needs pandas: ``pip install li2lib[analysis]``)."""
@@ -323,10 +339,12 @@ class Sweep(list):
         return pd.DataFrame(self.table())
 
     def where(self, group: str | None = None, **settings) -> "Sweep":
-        """The runs whose settings equal all of ``settings`` (and whose group is ``group``)."""
+        """The runs whose settings equal all of ``settings`` (and whose group is named ``group``)."""
         def match(r):
-            return (group is None or r.group == group) and all(
-                json.dumps(r.settings[k]) == json.dumps(v) for k, v in settings.items())
+            if group is not None and r.group.name != group:
+                return False
+            stored = r.settings
+            return all(json.dumps(stored[k]) == json.dumps(v) for k, v in settings.items())
         for k in settings:
             if self and k not in self[0].settings:
                 raise ValueError(f"settings must name TrainConfig fields, got {k!r}")
@@ -420,7 +438,7 @@ def run_sweep(
     """Train every run of ``runs`` (dicts of settings over ``base``, the settings common to every
     run) not yet saved in ``folder``.
 
-    Returns the :class:`Sweep` of all of them, one record per distinct run (a run listed twice
+    Returns the :class:`Sweep` of all of them, one result per distinct run (a run listed twice
     is trained and returned once) in the order of ``runs``, finished and loaded alike.
     ``executor``: None, or any object with ``submit(fn, *args)`` (see the module docstring).
     ``metrics``: extra metrics, name -> function of an :class:`li2lib.training.metrics.EvalState`
@@ -428,7 +446,7 @@ def run_sweep(
     (their final values in the summary as ``final_NAME``); a saved run that lacks one of them
     is trained again. ``stop_when(state, values)``: see :func:`li2lib.train_many`; it enters
     the runs' keys by its source. ``keep_weights``: save each run's final weights too
-    (``record.params``). Every setting is checked before any work. If tasks fail, the others
+    (``result.params``). Every setting is checked before any work. If tasks fail, the others
     still run, their runs are saved, and a RuntimeError reports the failures at the end.
     """
     group = as_group(group)

@@ -9,6 +9,7 @@ them: a :class:`Table` is any binary operation on {0, ..., M-1} given by its M x
   for a group's Cayley table, but in general with no group behind it;
 - :func:`random_table`: every entry drawn independently, uniformly (nothing to learn but the
   table itself);
+- :func:`parse_table`: the table one of the two makes, from the name it gives it;
 - :func:`is_group_isotope`: whether a Latin square is a group's table with its rows, columns
   and symbols relabelled. One-hot inputs do not see labels, so an isotope of a group is, for
   the network, the same task as the group; only Latin squares that fail this test are new.
@@ -16,11 +17,13 @@ them: a :class:`Table` is any binary operation on {0, ..., M-1} given by its M x
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import Group, _check_size
 
-__all__ = ["Table", "random_latin_square", "random_table", "is_latin_square", "is_group_isotope"]
+__all__ = ["Table", "random_latin_square", "random_table", "parse_table", "is_latin_square", "is_group_isotope"]
 
 
 class Table(Group):
@@ -101,6 +104,16 @@ def random_table(n: int, seed: int = 0) -> Table:
     """A table of order n with every entry drawn uniformly and independently from 0..n-1."""
     n = _check_size(n, "n")
     return Table(np.random.default_rng(seed).integers(0, n, (n, n)), f"Random_{n}(seed {seed})")
+
+
+def parse_table(name: str) -> Table:
+    """The table :func:`random_latin_square` or :func:`random_table` gives the name ``name``
+    (``"Latin_23(seed 0)"``, ``"Random_23(seed 0)"``), made again from its order and seed."""
+    match = re.fullmatch(r"(Latin|Random)_(\d+)\(seed (\d+)\)", name) if isinstance(name, str) else None
+    if match is None:
+        raise ValueError(f"name must be a table's name such as 'Latin_23(seed 0)' or 'Random_23(seed 0)', got {name!r}")
+    make = random_latin_square if match[1] == "Latin" else random_table
+    return make(int(match[2]), seed=int(match[3]))
 
 
 def is_group_isotope(table) -> bool:

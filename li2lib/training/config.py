@@ -8,6 +8,7 @@ can be built on a CPU-only node, stored, and sent to one.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from ..model import ACTIVATIONS, HOLOMORPHIC, Network, check_residual, make_netw
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 
-__all__ = ["TrainConfig", "PER_RUN", "DTYPES", "COMPLEX_DTYPES", "KEY_NEUTRAL", "make_configs", "resolve_device", "check_device_name"]
+__all__ = ["TrainConfig", "canonical_settings", "PER_RUN", "DTYPES", "COMPLEX_DTYPES", "KEY_NEUTRAL", "make_configs", "resolve_device", "check_device_name"]
 
 PER_RUN = ("seed", "train_fraction", "train_size", "lr", "weight_decay", "init_scale_w", "init_scale_v")
 """Settings that may differ between the runs of one batch (:func:`li2lib.train_many`); all
@@ -251,3 +252,15 @@ def make_configs(runs, base: dict, pairs: int | None = None) -> list[TrainConfig
             )
         configs.append(_config(_one_size({**base, **run}, run), f"runs[{i}]: ", pairs))
     return configs
+
+
+def canonical_settings(config: TrainConfig) -> dict:
+    """The settings of ``config`` as JSON-ready values, numbers of float fields as floats
+    (so 0 and 0.0 are the same setting), tuples as lists."""
+    out = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if "float" in str(f.type) and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            value = float(value)
+        out[f.name] = json.loads(json.dumps(value))
+    return out

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..groups import Group
 from ..io import atomic_savez
-from .config import TrainConfig
+from .config import TrainConfig, canonical_settings
 
 __all__ = ["TrainResult", "TrainingDiverged", "first_epoch", "GROK_THRESHOLD"]
 
@@ -48,6 +48,15 @@ class TrainResult:
     array per weight. ``error`` is the divergence message when the run diverged (then the
     history stops at the last good epoch), else None. ``wall_time`` is the seconds from the
     start of its batch to the moment the run finished (runs trained together share a clock).
+
+    A run a sweep saved and :func:`li2lib.load_sweep` read back is the same object: its config
+    and group as trained (the group rebuilt from its name, or from the table the file stores),
+    its history, its split drawn again from its seed, the final weights if the sweep kept them
+    (else ``params`` is empty) and no snapshots; besides, ``key`` is its file name
+    (:func:`li2lib.experiments.sweeps.run_key`), ``summary`` its summary metrics
+    (:func:`li2lib.experiments.sweeps.summarize`, with ``wall_time`` and ``diverged``) and
+    ``provenance`` the versions, device, host and date it was made with. A run not saved by a
+    sweep has ``key`` None and both dicts empty.
     """
 
     config: TrainConfig
@@ -60,6 +69,15 @@ class TrainResult:
     wall_time: float = 0.0
     device: str = "cpu"
     error: str | None = None
+    key: str | None = None
+    summary: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def settings(self) -> dict:
+        """The run's full effective settings, ``config``'s fields as JSON-ready values (float
+        settings as floats, tuples as lists): what a sweep stores and :meth:`Sweep.where` matches."""
+        return canonical_settings(self.config)
 
     @property
     def W(self) -> np.ndarray:

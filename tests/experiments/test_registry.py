@@ -1,9 +1,13 @@
 """The book's named sweeps and their stored runs (li2lib.experiments.registry)."""
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from li2lib.experiments.registry import SWEEPS, _spec_keys, load_named_sweep, stored_folder, stored_sweep
 from li2lib.experiments.sweeps import load_run, load_sweep, run_key
+from li2lib.training import TrainConfig
 
 STORED = sorted(name for name in SWEEPS if stored_folder(name).is_dir())
 
@@ -23,9 +27,11 @@ def test_stored_runs_keep_their_keys(name):
     assert files
     for path in files:
         record = load_run(path)
+        group = groups[record.group.name]
         assert record.key == path.stem
-        assert run_key(groups[record.group], record.settings) == path.stem, path.name
-        assert run_key(groups[record.group], record.config) == path.stem and record.order == groups[record.group].order
+        assert run_key(group, record.settings) == path.stem, path.name
+        assert run_key(record.group, record.config) == path.stem and np.array_equal(record.group.table, group.table)
+        assert record.config == TrainConfig(**record.settings)  # as read, without checks: what a check gives
     assert {r.key for r in load_named_sweep(name, folder)} == {p.stem for p in files}
 
 
@@ -37,28 +43,28 @@ def test_stored_sweep_reads_the_package_or_li2lib_runs(tmp_path, monkeypatch):
 
 
 def test_a_stored_run_is_a_train_result(monkeypatch):
-    """A stored run becomes the TrainResult it was: its config and group, and its split drawn
-    again from its seed, the one the run was trained on (one run retrained for a few epochs)."""
-    import numpy as np
-
+    """A stored run is the TrainResult it was: its config and group equal those of the same run
+    trained again (a few epochs of it), and so do its split, drawn again from its seed, and
+    its first logged losses; the tables sweep's Latin square and random table (no groups, stored
+    without their tables) are rebuilt from their names and are the sweep's own."""
     import li2lib
 
     monkeypatch.delenv("LI2_SEED_OFFSET", raising=False)  # the stored seed is the one used
-    record = load_sweep(stored_folder("depth"))[0]
-    result = record.to_result()
-    assert result.group.name == record.group and result.config == record.config
-    assert result.params == {} and result.history is record.history
-    again = li2lib.train(result.group, **{**record.settings, "epochs": 2, "eval_every": 1, "stop_at_test_acc": None,
-                                           "device": "cpu"}, progress=False)
-    np.testing.assert_array_equal(again.train_idx, result.train_idx)
-    np.testing.assert_array_equal(again.test_idx, result.test_idx)
-    np.testing.assert_allclose(again.history["train_loss"][0], record.history["train_loss"][0], rtol=1e-5)
-    with pytest.raises(ValueError, match="group must be the one run .* was trained on"):
-        record.to_result(li2lib.cyclic(24))
-    table_run = load_sweep(stored_folder("tables"))
-    latin = next(r for r in table_run if not r.group.startswith("Z_"))
-    with pytest.raises(ValueError, match=f"group must be given for run {latin.key}"):
-        latin.to_result()
+    stored = load_sweep(stored_folder("depth"))[0]
+    assert isinstance(stored, li2lib.TrainResult) and stored.params == {} and stored.key
+    group = li2lib.groups.as_group(SWEEPS["depth"]["group"])  # the sweep's own, not rebuilt from the file
+    again = li2lib.train(group, **{**stored.settings, "epochs": 2, "eval_every": 1,
+                                               "stop_at_test_acc": None, "device": "cpu"}, progress=False)
+    assert again.config == dataclasses.replace(stored.config, epochs=2, eval_every=1, stop_at_test_acc=None, device="cpu")
+    assert again.group.name == stored.group.name and np.array_equal(again.group.table, stored.group.table)
+    np.testing.assert_array_equal(again.train_idx, stored.train_idx)
+    np.testing.assert_array_equal(again.test_idx, stored.test_idx)
+    np.testing.assert_allclose(again.history["train_loss"][0], stored.history["train_loss"][0], rtol=1e-5)
+    own = {g.name: g for g in SWEEPS["tables"]["groups"] if not isinstance(g, int)}
+    tables = [r for r in load_sweep(stored_folder("tables")) if r.group.name in own]
+    assert {r.group.name for r in tables} == set(own)
+    for r in tables:
+        assert type(r.group) is type(own[r.group.name]) and np.array_equal(r.group.table, own[r.group.name].table)
 
 
 def test_extension_sweep_windows_bracket_the_law_and_families_are_what_they_say():
@@ -130,7 +136,7 @@ def test_scaling_runs_join_the_sweeps_and_admit_a_group_once_its_first_pass_is_s
         assert {g.name for g in registry.SCALING_FAMILIES["cpu"][family]} <= set(names)
         for g in registry.SCALING_EXT_FAMILIES[family]:
             assert (g.name in names) == all(k in made for k in first[g.name]), g.name
-        assert {r.group for r in runs} == set(names)
+        assert {r.group.name for r in runs} == set(names)
         keys = [r.key for r in runs]
         assert len(keys) == len(set(keys))  # no run counted twice across the three sweeps
     with pytest.raises(ValueError, match="family must be one of"):

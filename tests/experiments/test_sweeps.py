@@ -1,5 +1,7 @@
 """Sweeps: canonical keys, saving as runs finish, resuming, executors, and surviving kills."""
 
+import dataclasses
+import json
 import multiprocessing
 import os
 import signal
@@ -64,12 +66,41 @@ def test_sweep_saves_resumes_and_loads(tmp_path, monkeypatch):
     assert len(load_sweep(tmp_path)) == 5
 
     record = first[1]
-    assert record.group == "Z_7" and record.error is None
+    assert record.group.name == "Z_7" and np.array_equal(record.group.table, li2lib.cyclic(7).table) and record.error is None
     assert set(record.provenance) >= {"li2lib", "torch", "device", "date"} and record.provenance["device"] == "cpu"
     assert list(record.history["epoch"]) == [0, 1, 2, 3, 4, 5, 6]
     expected = summarize(record.history)
     assert all(record.summary[k] == v or (np.isnan(v) and np.isnan(record.summary[k])) for k, v in expected.items())
     assert record.summary["final_test_acc"] == record.history["test_acc"][-1]
+
+
+def test_a_saved_run_loads_with_the_group_it_was_trained_on(tmp_path):
+    """A group li2lib builds from its name is saved by that name; any other (an unknown name,
+    a known name on another table, a table that is no group) with its table too. Each loads
+    back as itself, and a file whose group is not the one its digest records is refused."""
+    from li2lib.groups.tables import Table, random_table
+
+    cases = {"named": li2lib.dihedral(3), "same name, other table": from_table(li2lib.symmetric(3).table, name="Z_6"),
+             "own name": from_table(li2lib.cyclic(6).table, name="mine", labels=list("abcdef")),
+             "own table": Table(random_table(6, seed=4).table, "noise")}
+    for case, group in cases.items():
+        run = run_sweep(group, [dict(seed=0)], tmp_path / case, base=BASE, progress=False)[0]
+        with np.load(tmp_path / case / f"{run.key}.npz") as data:
+            assert ("group_table" in data.files) == (case != "named"), case
+        assert type(run.group) is type(group) and run.group.name == group.name, case
+        assert np.array_equal(run.group.table, group.table) and run.group.labels == group.labels, case
+    path = next((tmp_path / "named").glob("*.npz"))
+    with np.load(path) as data:
+        arrays = dict(data)
+    meta = json.loads(str(arrays["meta"]))
+    meta["group"]["name"] = "Z_6"  # a name li2lib builds, but not on the table the run was trained on
+    np.savez(tmp_path / "renamed.npz", **{**arrays, "meta": json.dumps(meta)})
+    with pytest.raises(ValueError, match="is not the one the run was trained on"):
+        sweeps.load_run(tmp_path / "renamed.npz")
+    meta["group"]["name"] = "nobody"
+    np.savez(tmp_path / "unknown.npz", **{**arrays, "meta": json.dumps(meta)})
+    with pytest.raises(ValueError, match="cannot build it from its name"):
+        sweeps.load_run(tmp_path / "unknown.npz")
 
 
 def test_sweep_table_and_selection(tmp_path):
@@ -224,11 +255,11 @@ def test_own_activation_loss_and_metric_on_a_process_pool(tmp_path, own_registry
 def test_a_sweep_adds_missing_metrics_and_weights_and_lists_a_run_once(tmp_path):
     runs = [dict(seed=0), dict(seed=1), dict(seed=0)]
     plain = run_sweep(5, runs, tmp_path, base=BASE, progress=False)
-    assert len(plain) == 2 and plain[0].params is None and "v_mean" not in plain[0].history
+    assert len(plain) == 2 and plain[0].params == {} and "v_mean" not in plain[0].history
     richer = run_sweep(5, runs, tmp_path, base=BASE, progress=False, metrics={"v_mean": v_mean}, keep_weights=True)
     assert [r.key for r in richer] == [r.key for r in plain] and len(list(tmp_path.glob("*.npz"))) == 2
     assert all("v_mean" in r.history and set(r.params) == {"W", "V"} for r in richer)
-    histories_equal(plain, Sweep(r._replace(history={k: v for k, v in r.history.items() if k != "v_mean"})
+    histories_equal(plain, Sweep(dataclasses.replace(r, history={k: v for k, v in r.history.items() if k != "v_mean"})
                                  for r in richer))
 
 
@@ -296,7 +327,7 @@ def test_named_sweeps_are_stored_in_the_package():
         for run in spec["runs"] if "runs" in spec else [run for _, runs in spec["plan"] for run in runs]:
             li2lib.TrainConfig(**{**spec["base"], **run})
     record = stored_run("knobs", train_fraction=0.2)
-    assert record.settings["train_fraction"] == 0.2 and record.group == "Z_71"
+    assert record.settings["train_fraction"] == 0.2 and record.group.name == "Z_71"
     assert record.history["epoch"][-1] <= 1500
     with pytest.raises(ValueError, match="name must be one of"):
         stored_run("nope")
