@@ -54,9 +54,9 @@ def feature_grams(F, nodes=None, samples=None) -> tuple[torch.Tensor, torch.Tens
     F~ = P_1^perp F is F centered over all n samples. ``nodes`` (indices into K) keeps only
     the principal block of F~^T F~ on those nodes, and ``samples`` (indices into n) only the
     blocks of P_1^perp F F^T and F F^T on those samples (rows and columns); the centering always
-    uses all n samples. A block on a random subset has the same expected mean |entry| on and off
-    the diagonal as the whole matrix, at a fraction of the cost (n |nodes|^2 and K |samples|^2
-    multiply-adds instead of n K^2 and n^2 K). F F^T comes from P_1^perp F F^T at no extra
+    uses all n samples. A block on a random subset has the same expected mean absolute entry on and
+    off the diagonal as the whole matrix, at a fraction of the cost (n len(nodes)^2 and
+    K len(samples)^2 multiply-adds instead of n K^2 and n^2 K). F F^T comes from P_1^perp F F^T at no extra
     product: (F F^T)_ik = (P_1^perp F F^T)_ik + (F mu)_k, mu the mean row of F.
     """
     F = _tensor(F)

@@ -49,7 +49,7 @@ class TrainResult:
     history stops at the last good epoch), else None. ``wall_time`` is the seconds from the
     start of its batch to the moment the run finished (runs trained together share a clock).
 
-    A run a sweep saved and :func:`li2lib.load_sweep` read back is the same object: its config
+    A run a sweep saved and :func:`li2lib.experiments.sweeps.load_sweep` read back is the same object: its config
     and group as trained (the group rebuilt from its name, or from the table the file stores),
     its history, its split drawn again from its seed, the final weights if the sweep kept them
     (else ``params`` is empty) and no snapshots; besides, ``key`` is its file name
