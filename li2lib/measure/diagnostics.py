@@ -78,9 +78,9 @@ def _square(G) -> torch.Tensor:
 
 
 def off_diagonal_ratio(G) -> torch.Tensor:
-    """mean_{i != j} |G_ij| / mean_i |G_ii| of a square matrix G (N x N, or stacked (..., N, N)).
+    """mean_{i != j} abs(G_ij) / mean_i abs(G_ii) of a square matrix G (N x N, or stacked (..., N, N)).
 
-    The author's ``off_diag_avg / diag_avg``: 0 for a diagonal matrix, |o|/|d| for
+    The author's ``off_diag_avg / diag_avg``: 0 for a diagonal matrix, abs(o) / abs(d) for
     G = d I + o (1 1^T - I).
     """
     G = _square(G).abs()

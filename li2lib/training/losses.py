@@ -47,7 +47,7 @@ def stablemax(outputs: torch.Tensor) -> torch.Tensor:
     (last axis), with s(x) = x + 1 for x >= 0 and 1 / (1 - x) for x < 0.
 
     s is positive, increasing and C^1 (value and slope 1 at 0), like exp, but grows linearly
-    for large outputs and decays like 1/|x| for very negative ones, so a probability reaches 1
+    for large outputs and decays like 1/abs(x) for very negative ones, so a probability reaches 1
     only when the other classes' outputs are about 1/eps times further out than with the
     softmax.
     """
