@@ -12,6 +12,7 @@ Jupyter, aligned text in a terminal, numbers as numbers (never ``np.int64(512)``
 from __future__ import annotations
 
 import html
+import math
 from numbers import Number
 
 
@@ -48,10 +49,11 @@ class Table:
     ``columns``: the header, one string per column. ``rows``: one sequence per row, as long as
     ``columns``, of numbers (numpy scalars included) or text. ``formats``: optional, one format
     spec per column for its numbers (``".3f"``, ``"d"``, ``""`` for the default); without one a
-    float shows 4 significant digits. ``caption``: optional line above the table. Numbers are
-    right-aligned, text left-aligned."""
+    float shows 4 significant digits. ``caption``: optional line above the table. ``na``: what a
+    missing value (None or a NaN) shows, a dash unless given. Numbers are right-aligned, text
+    left-aligned."""
 
-    def __init__(self, columns, rows, formats=None, caption: str | None = None):
+    def __init__(self, columns, rows, formats=None, caption: str | None = None, na: str = "–"):
         self.columns = [str(c) for c in columns]
         if not self.columns:
             raise ValueError("columns must name at least one column, got none")
@@ -63,12 +65,15 @@ class Table:
         if len(self.formats) != len(self.columns):
             raise ValueError(f"formats has {len(self.formats)} entries for {len(self.columns)} columns")
         self.caption = caption
+        self.na = str(na)
 
     @staticmethod
     def _numeric(value) -> bool:
-        return isinstance(value, Number) and not isinstance(value, bool)
+        return value is None or isinstance(value, Number) and not isinstance(value, bool)
 
     def _text(self, value, spec: str) -> str:
+        if value is None or isinstance(value, float) and math.isnan(value):
+            return self.na
         if self._numeric(value):
             return format(value, spec or (".4g" if isinstance(value, float) else ""))
         return str(value)

@@ -51,3 +51,12 @@ def test_table_escapes_text_and_rejects_ragged_rows():
         Table(["a", "b"], [[1, 2], [3]])
     with pytest.raises(ValueError, match="formats"):
         Table(["a", "b"], [[1, 2]], formats=[".2f"])
+
+
+def test_table_shows_a_missing_number_as_its_na_text_in_a_numeric_column():
+    from li2lib.book.glue import Table
+
+    table = Table(["M", "c"], [[17, float("nan")], [23, None], [31, np.float64(2.5)]], formats=["d", ".2f"])
+    assert table.cells() == [["17", "–"], ["23", "–"], ["31", "2.50"]]
+    assert repr(table).splitlines()[1:] == ["17     –", "23     –", "31  2.50"]  # still right-aligned
+    assert Table(["c"], [[np.nan]], na="n/a").cells() == [["n/a"]]
