@@ -219,7 +219,7 @@ def _verdict_fig3(sweeps, scale):
 # --- Fig. 5: the phase diagrams over (M, p) ---------------------------------------------------
 
 def _fig5_families(sweeps, scale):
-    """family -> (groups with runs, table of their runs): at CPU scale the stored sweeps joined
+    """family -> (groups with runs, table of their runs): at CPU scale the loaded sweeps joined
     over the whole range (:func:`li2lib.experiments.registry.scaling_runs`), at paper scale the
     runs of ``scaling-paper`` split by family."""
     from .registry import SCALING_FAMILIES, scaling_runs
@@ -227,7 +227,7 @@ def _fig5_families(sweeps, scale):
     out = {}
     for family in ("prime", "composite", "product", "nonabelian"):
         if scale == "cpu":
-            groups, runs = scaling_runs(family)
+            groups, runs = scaling_runs(family, sweeps)
         else:
             groups = SCALING_FAMILIES["paper"][family]
             names = {g.name for g in groups}
@@ -243,19 +243,13 @@ def _draw_fig5(sweeps, scale):
 
     from ..book.scaling_plots import plot_phase_diagram
     from ..data import CRITICAL_RATIO_MULTIPLIER
-    from ..measure.scaling import fit_crossing
+    from ..measure.scaling import group_crossings
 
     families = _fig5_families(sweeps, scale)
     fig, axes = plt.subplots(2, 2, figsize=(6.5, 6.0), sharey=True, constrained_layout=True)
     for ax, (family, (groups, t)) in zip(axes.flat, families.items()):
         order = {g.name: g.order for g in groups}
-        crossings = {}
-        for g in groups:
-            at = t["group"] == g.name
-            try:
-                crossings[g.order] = fit_crossing(t["train_fraction"][at], t["final_test_acc"][at])
-            except ValueError:  # no crossing in its fractions
-                pass
+        crossings = {order[g]: c for g, c in group_crossings(t).items()}
         mappable = plot_phase_diagram([order[g] for g in t["group"]], t["train_fraction"], t["final_test_acc"], ax=ax,
                                       lines={f"c = {CRITICAL_RATIO_MULTIPLIER} (code)": CRITICAL_RATIO_MULTIPLIER},
                                       crossings=crossings or None)
@@ -265,17 +259,13 @@ def _draw_fig5(sweeps, scale):
 
 
 def _verdict_fig5(sweeps, scale):
-    from ..measure.scaling import fit_law, holdout, horizon_crossing
+    from ..measure.scaling import fit_law, group_crossings, holdout
 
     orders, p_T, se, abelian = [], [], [], []
     for family, (groups, t) in _fig5_families(sweeps, scale).items():
-        for g in groups:
-            at = t["group"] == g.name
-            try:
-                found = horizon_crossing(t["train_fraction"][at], t["grok_epoch"][at], t["seed"][at], int(t["epochs"][0]))
-            except ValueError:
-                continue
-            orders.append(g.order)
+        order = {g.name: g.order for g in groups}
+        for g, found in group_crossings(t, horizon=int(t["epochs"][0])).items():
+            orders.append(order[g])
             p_T.append(found.p)
             se.append(found.se_log)
             abelian.append(family != "nonabelian")

@@ -237,16 +237,22 @@ def stored_sweep(name: str) -> Sweep:
                             f"{RUNS_FOLDER / name}; make them with: li2lib sweep {name}")
 
 
-def scaling_runs(family: str) -> tuple[list[Group], Sweep]:
+def scaling_runs(family: str, sweeps: dict[str, Sweep] | None = None) -> tuple[list[Group], Sweep]:
     """One panel of paper Fig. 5 at CPU scale over the whole stored range of M: the family's
     groups (``SCALING_FAMILIES["cpu"]`` then ``SCALING_EXT_FAMILIES``, in order of M) and
-    every stored run on them, from ``scaling-cpu-FAMILY``, ``scaling-cpu-ext`` and
+    every run on them, from ``scaling-cpu-FAMILY``, ``scaling-cpu-ext`` and
     ``scaling-cpu-refine`` (same settings). While the extension is being made, a group of
     ``scaling-cpu-ext`` enters (with its second-pass runs) once its first pass is complete:
-    a half-made column would show a crossing that is not there."""
+    a half-made column would show a crossing that is not there.
+
+    ``sweeps``: sweep name -> its runs, already loaded (e.g. by
+    :func:`li2lib.experiments.figures.load_figure`, from a folder of one's own); a sweep it
+    lacks is read from the package's stored runs (none if the package stores none)."""
     if family not in SCALING_EXT_FAMILIES:
         raise ValueError(f"family must be one of {sorted(SCALING_EXT_FAMILIES)}, got {family!r}")
-    stored = {sweep: load_sweep(stored_folder(sweep)) if stored_folder(sweep).is_dir() else Sweep([])
+    sweeps = sweeps or {}
+    stored = {sweep: sweeps[sweep] if sweep in sweeps else
+              load_sweep(stored_folder(sweep)) if stored_folder(sweep).is_dir() else Sweep([])
               for sweep in (f"scaling-cpu-{family}", "scaling-cpu-ext", "scaling-cpu-refine")}
     made = {r.key for r in stored["scaling-cpu-ext"]}
     complete = {group.name for group, base, runs in _spec_keys("scaling-cpu-ext")

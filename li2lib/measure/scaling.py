@@ -13,6 +13,7 @@ This module measures the boundary instead of assuming it:
 - :func:`horizon_crossing`: the boundary at a training horizon seed by seed, from the epochs at
   which the runs grokked: the seeds' scatter gives its error where all of them fall on the
   same side of every fraction of the grid.
+- :func:`group_crossings`: either of the two for every group of a table of runs.
 - :func:`fit_law`: fits p_c(M) by one of :data:`LAWS` (c ln M / M, a / M, b M^-alpha) by
   weighted least squares on ln p_c, with the parameters' standard errors and chi^2.
 - :func:`holdout`: fits a law on some groups and scores its predictions of the others'
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Crossing", "HorizonCrossing", "LawFit", "LAWS", "Holdout", "fit_crossing", "fit_law", "holdout",
+__all__ = ["Crossing", "HorizonCrossing", "LawFit", "LAWS", "Holdout", "fit_crossing", "fit_law", "group_crossings", "holdout",
            "horizon_crossing", "ratio", "logistic", "accuracy_at"]
 
 CLIP = 0.01
@@ -241,7 +242,7 @@ def horizon_crossing(fractions, grok_epochs, seeds, horizon: int, *, levels: int
         raise ValueError(f"the slope needs at least 2 fractions where every run grokked within {horizon} epochs, "
                          f"got {len(near)}")
     at = np.isin(p, near)
-    k = -float(np.polyfit(np.log(p[at]), np.log(T[at]), 1)[0])
+    k = -float(np.polyfit(np.log(p[at]), np.log(np.maximum(T[at], 1.0)), 1)[0])  # a run grokked at epoch 0 counts as 1
     if not k > 0:
         raise ValueError(f"the grokking time must fall as p grows near the boundary; fitted slope k = {k:.3g}")
     per_seed, unbracketed = {}, []
@@ -260,6 +261,31 @@ def horizon_crossing(fractions, grok_epochs, seeds, horizon: int, *, levels: int
     logs = np.log(list(per_seed.values()))
     return HorizonCrossing(p=float(np.exp(logs.mean())), se_log=float(np.std(logs, ddof=1) / math.sqrt(logs.size)),
                            slope=k, per_seed=per_seed, unbracketed=tuple(unbracketed))
+
+
+def group_crossings(table, horizon: int | None = None) -> dict:
+    """group name -> its crossing, for each group of a run table (``Sweep.table()``: columns
+    ``group``, ``train_fraction``, ``final_test_acc``, ``grok_epoch``, ``seed``), in order of
+    first appearance: where the final test accuracy crosses 1/2 (:func:`fit_crossing`), or,
+    given ``horizon``, the boundary of grokking within that many epochs seed by seed
+    (:func:`horizon_crossing`). A group whose runs do not locate it (its fractions do not
+    bracket it, too few seeds: a half-made sweep) is left out, so the others still count."""
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1):
+        raise ValueError(f"horizon must be None or a positive integer (epochs), got {horizon!r}")
+    missing = [c for c in ("group", "train_fraction", "final_test_acc", "grok_epoch", "seed") if c not in table]
+    if missing:
+        raise ValueError(f"table lacks the columns {missing}")
+    found = {}
+    for name in dict.fromkeys(np.asarray(table["group"]).tolist()):
+        at = np.asarray(table["group"]) == name
+        p = np.asarray(table["train_fraction"])[at]
+        try:
+            found[name] = (fit_crossing(p, np.asarray(table["final_test_acc"])[at]) if horizon is None else
+                           horizon_crossing(p, np.asarray(table["grok_epoch"])[at], np.asarray(table["seed"])[at],
+                                            horizon))
+        except ValueError:
+            continue
+    return found
 
 
 LAWS = {

@@ -219,3 +219,31 @@ def test_horizon_crossing_rejects_what_it_cannot_measure():
     assert three.unbracketed == (2,) and sorted(three.per_seed) == [0, 1]
     with pytest.raises(ValueError, match="at least 2 fractions"):
         horizon_crossing(p, [np.nan, np.nan, np.nan, np.nan, 400, 400], s, 3000)
+
+
+def test_group_crossings_measures_each_group_of_a_table_and_leaves_out_what_it_cannot_locate():
+    """Two synthetic groups with known boundaries and a third whose runs all grokked: the first two
+    come back (by final accuracy and by grokking time, each agreeing with the single-group
+    function on its own rows), the third is left out, not guessed."""
+    from li2lib.measure.scaling import fit_crossing, group_crossings, horizon_crossing
+
+    rng = np.random.default_rng(3)
+    levels = 0.15 * 1.25 ** np.arange(6)
+    parts = []
+    for name, p_star in (("Z_31", 0.3), ("Z_53", 0.2), ("Z_7", 0.01)):
+        p, T, s, _ = synthetic_grok_epochs(p_star, 4.0, 0.02, levels, 4, rng)
+        parts.append(dict(group=np.full(p.size, name, dtype=object), train_fraction=p, grok_epoch=T, seed=s,
+                          final_test_acc=np.where(np.isfinite(T), 1.0, 0.0)))
+    table = {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
+    by_acc, by_time = group_crossings(table), group_crossings(table, horizon=3000)
+    assert list(by_acc) == list(by_time) == ["Z_31", "Z_53"]
+    for name, p_star in (("Z_31", 0.3), ("Z_53", 0.2)):
+        at = table["group"] == name
+        assert by_acc[name] == fit_crossing(table["train_fraction"][at], table["final_test_acc"][at])
+        assert by_time[name] == horizon_crossing(table["train_fraction"][at], table["grok_epoch"][at],
+                                                 table["seed"][at], 3000)
+        assert abs(math.log(by_time[name].p / p_star)) < 0.05
+    with pytest.raises(ValueError, match="horizon must be None or a positive integer"):
+        group_crossings(table, horizon=0)
+    with pytest.raises(ValueError, match=r"lacks the columns \['seed'\]"):
+        group_crossings({c: v for c, v in table.items() if c != "seed"})
