@@ -443,6 +443,8 @@ SCALING_REFINE: dict[str, tuple[float, float]] = {
     "Z_97": (0.15, 0.188),
     "Z_100": (0.15, 0.188),
     "Z_3 x Z_2 x Z_17": (0.15, 0.188),
+    "Z_113": (0.15, 0.188),
+    "Z_120": (0.15, 0.188),
 }
 """group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
 first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
