@@ -445,6 +445,7 @@ SCALING_REFINE: dict[str, tuple[float, float]] = {
     "Z_3 x Z_2 x Z_17": (0.15, 0.188),
     "Z_113": (0.15, 0.188),
     "Z_120": (0.15, 0.188),
+    "D_20 x Z_3": (0.15, 0.188),
 }
 """group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
 first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
@@ -455,11 +456,12 @@ SCALING_ABOVE: dict[str, float] = {
     "Dic_15": 0.366,
     "Dic_20": 0.366,
     "D_15 x Z_3": 0.366,
+    "D_20 x Z_3": 0.293,
 }
 """group name -> one more grid fraction above its first pass, for the groups whose first pass
 has fewer than two fractions where every run grokked within the horizon (the slope k of
 :func:`li2lib.measure.scaling.horizon_crossing` needs two): the dicyclic groups' boundary lies
-a grid step above that of the other groups of their order, and D_15 x Z_3's too."""
+a grid step above that of the other groups of their order, and the D_n x Z_3 groups' too."""
 
 
 def _first_pass_seeds(group: Group) -> int:
