@@ -450,6 +450,7 @@ SCALING_REFINE: dict[str, tuple[float, float]] = {
     "D_52": (0.15, 0.188),
     "Z_127": (0.12, 0.15),
     "D_63": (0.12, 0.15),
+    "Dic_28": (0.15, 0.188),
 }
 """group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
 first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
@@ -461,6 +462,7 @@ SCALING_ABOVE: dict[str, float] = {
     "Dic_20": 0.366,
     "D_15 x Z_3": 0.366,
     "D_20 x Z_3": 0.293,
+    "Dic_28": 0.293,
 }
 """group name -> one more grid fraction above its first pass, for the groups whose first pass
 has fewer than two fractions where every run grokked within the horizon (the slope k of
