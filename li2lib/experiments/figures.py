@@ -219,22 +219,15 @@ def _verdict_fig3(sweeps, scale):
 # --- Fig. 5: the phase diagrams over (M, p) ---------------------------------------------------
 
 def _fig5_families(sweeps, scale):
-    """family -> (groups with runs, table of their runs): at CPU scale the loaded sweeps joined
-    over the whole range (:func:`li2lib.experiments.registry.scaling_runs`), at paper scale the
-    runs of ``scaling-paper`` split by family."""
-    from .registry import SCALING_FAMILIES, scaling_runs
+    """family -> (groups with runs, table of their runs), from the loaded sweeps
+    (:func:`li2lib.experiments.registry.scaling_runs`)."""
+    from .registry import scaling_runs
 
     out = {}
     for family in ("prime", "composite", "product", "nonabelian"):
-        if scale == "cpu":
-            groups, runs = scaling_runs(family, sweeps)
-        else:
-            groups = SCALING_FAMILIES["paper"][family]
-            names = {g.name for g in groups}
-            runs = Sweep(r for r in sweeps["scaling-paper"] if r.group.name in names)
-        have = {r.group.name for r in runs}
-        if have:
-            out[family] = ([g for g in groups if g.name in have], runs.table())
+        groups, runs = scaling_runs(family, sweeps, scale)
+        if groups:
+            out[family] = (groups, runs.table())
     return out
 
 

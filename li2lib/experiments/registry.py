@@ -237,20 +237,30 @@ def stored_sweep(name: str) -> Sweep:
                             f"{RUNS_FOLDER / name}; make them with: li2lib sweep {name}")
 
 
-def scaling_runs(family: str, sweeps: dict[str, Sweep] | None = None) -> tuple[list[Group], Sweep]:
-    """One panel of paper Fig. 5 at CPU scale over the whole stored range of M: the family's
-    groups (``SCALING_FAMILIES["cpu"]`` then ``SCALING_EXT_FAMILIES``, in order of M) and
-    every run on them, from ``scaling-cpu-FAMILY``, ``scaling-cpu-ext`` and
-    ``scaling-cpu-refine`` (same settings). While the extension is being made, a group of
-    ``scaling-cpu-ext`` enters (with its second-pass runs) once its first pass is complete:
-    a half-made column would show a crossing that is not there.
+def scaling_runs(family: str, sweeps: dict[str, Sweep] | None = None,
+                 scale: str = "cpu") -> tuple[list[Group], Sweep]:
+    """One panel of paper Fig. 5: the family's groups that have runs, in order of M, and their
+    runs. At CPU scale over the whole stored range of M: the groups of ``SCALING_FAMILIES["cpu"]``
+    then ``SCALING_EXT_FAMILIES``, with every run from ``scaling-cpu-FAMILY``,
+    ``scaling-cpu-ext`` and ``scaling-cpu-refine`` (same settings). While the extension is being
+    made, a group of ``scaling-cpu-ext`` enters (with its second-pass runs) once its first pass
+    is complete: a half-made column would show a crossing that is not there. At paper scale: the
+    runs of ``scaling-paper`` on the groups of ``SCALING_FAMILIES["paper"][family]``.
 
     ``sweeps``: sweep name -> its runs, already loaded (e.g. by
     :func:`li2lib.experiments.figures.load_figure`, from a folder of one's own); a sweep it
-    lacks is read from the package's stored runs (none if the package stores none)."""
+    lacks is read from the package's stored runs (at paper scale, from ``./li2lib-runs``)."""
+    if scale not in ("cpu", "paper"):
+        raise ValueError(f"scale must be 'cpu' or 'paper', got {scale!r}")
     if family not in SCALING_EXT_FAMILIES:
         raise ValueError(f"family must be one of {sorted(SCALING_EXT_FAMILIES)}, got {family!r}")
     sweeps = sweeps or {}
+    if scale == "paper":
+        runs = sweeps["scaling-paper"] if "scaling-paper" in sweeps else stored_sweep("scaling-paper")
+        names = {g.name for g in SCALING_FAMILIES["paper"][family]}
+        runs = Sweep(r for r in runs if r.group.name in names)
+        have = {r.group.name for r in runs}
+        return sorted((g for g in SCALING_FAMILIES["paper"][family] if g.name in have), key=lambda g: g.order), runs
     stored = {sweep: sweeps[sweep] if sweep in sweeps else
               load_sweep(stored_folder(sweep)) if stored_folder(sweep).is_dir() else Sweep([])
               for sweep in (f"scaling-cpu-{family}", "scaling-cpu-ext", "scaling-cpu-refine")}

@@ -275,14 +275,14 @@ def group_crossings(table, horizon: int | None = None) -> dict:
     missing = [c for c in ("group", "train_fraction", "final_test_acc", "grok_epoch", "seed") if c not in table]
     if missing:
         raise ValueError(f"table lacks the columns {missing}")
+    group, p, acc, T, seed = (np.asarray(table[c]) for c in ("group", "train_fraction", "final_test_acc",
+                                                             "grok_epoch", "seed"))
     found = {}
-    for name in dict.fromkeys(np.asarray(table["group"]).tolist()):
-        at = np.asarray(table["group"]) == name
-        p = np.asarray(table["train_fraction"])[at]
+    for name in dict.fromkeys(group.tolist()):
+        at = group == name
         try:
-            found[name] = (fit_crossing(p, np.asarray(table["final_test_acc"])[at]) if horizon is None else
-                           horizon_crossing(p, np.asarray(table["grok_epoch"])[at], np.asarray(table["seed"])[at],
-                                            horizon))
+            found[name] = (fit_crossing(p[at], acc[at]) if horizon is None else
+                           horizon_crossing(p[at], T[at], seed[at], horizon))
         except ValueError:
             continue
     return found

@@ -141,3 +141,21 @@ def test_scaling_runs_join_the_sweeps_and_admit_a_group_once_its_first_pass_is_s
         assert len(keys) == len(set(keys))  # no run counted twice across the three sweeps
     with pytest.raises(ValueError, match="family must be one of"):
         registry.scaling_runs("dihedral")
+
+
+def test_scaling_runs_at_paper_scale_take_the_family_out_of_the_loaded_paper_sweep():
+    """The paper-scale panel is the family's groups with runs in ``scaling-paper`` (here a sweep
+    of stored CPU runs standing in for it), in order of M, and no run of another family."""
+    from li2lib.experiments import registry
+    from li2lib.experiments.sweeps import Sweep
+
+    cpu = {n: registry.stored_sweep(n) for n in ("scaling-cpu-prime", "scaling-cpu-nonabelian")}
+    family = registry.SCALING_FAMILIES["paper"]["prime"]
+    names = {g.name for g in family}
+    stand_in = Sweep([*cpu["scaling-cpu-prime"], *cpu["scaling-cpu-nonabelian"]])
+    groups, runs = registry.scaling_runs("prime", {"scaling-paper": stand_in}, "paper")
+    expected = {r.group.name for r in cpu["scaling-cpu-prime"]} & names
+    assert expected and {g.name for g in groups} == expected == {r.group.name for r in runs}
+    assert [g.order for g in groups] == sorted(g.order for g in groups)
+    with pytest.raises(ValueError, match="scale must be"):
+        registry.scaling_runs("prime", scale="gpu")
