@@ -21,7 +21,9 @@ engine is tested against.
    CPU-scale phase diagrams (K=512, x^2, MSE, Adam lr 5e-4, weight decay 2e-4, test set every
    50 epochs) at Z_71 and Z_127 near their crossings (p = 0.162 and 0.105), 3 runs: the FLOPs
    counted from the shapes (:func:`sweep_epoch_flops`), the achieved GFLOP/s, and that as a
-   fraction of a bare (n x K) @ (K x M) matmul timed in the same rounds.
+   fraction of a bare (n x K) @ (K x M) matmul timed in the same rounds; on a CPU *before* and
+   *after*: the engine's CPU readout before the chunked one (all samples at once in blocks of
+   hidden units, ``li2lib.model.pairs.cpu_readout("blocked")``) and as it is.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 import torch
 
 from .groups import cyclic
+from .model.pairs import cpu_readout
 from .training import TrainConfig, resolve_device, train, train_many
 from .training.reference import PlainLoop
 
@@ -127,9 +130,11 @@ def bench_many(M, K, R, epochs, device, rounds):
 
 
 def bench_sweep(M, fraction, device, rounds, runs=3, epochs=100):
-    """(seconds per run-epoch of train_many in the scaling sweeps' setting, its FLOPs, the GFLOP/s
-    of a bare matmul of the same shapes), both timed in interleaved rounds; on a CPU in the
-    process's CPU time on one thread, so that other load on a shared machine does not count."""
+    """({engine: seconds per run-epoch of train_many in the scaling sweeps' setting}, its FLOPs,
+    the GFLOP/s of a bare matmul of the same shapes), all timed in interleaved rounds. The
+    engines: ``"after"``, as it is, and on a CPU ``"before"``, with the readout path before the
+    chunked one (:func:`~li2lib.model.pairs.cpu_readout`). On a CPU in the process's CPU time
+    on one thread, so that other load on a shared machine does not count."""
     from .experiments.registry import SCALING_BASE
 
     base = SCALING_BASE["cpu"]
@@ -138,16 +143,21 @@ def bench_sweep(M, fraction, device, rounds, runs=3, epochs=100):
     batch = [dict(train_fraction=fraction, seed=s) for s in range(runs)]
     A, B = torch.randn(n, K, device=device), torch.randn(K, M, device=device)
     reps = 3 * runs * epochs // 10
-    contenders = {"train_many": lambda: train_many(M, batch, **settings), "matmul": lambda: [A @ B for _ in range(reps)]}
+    contenders = {"after": lambda: train_many(M, batch, **settings), "matmul": lambda: [A @ B for _ in range(reps)]}
     if device.type == "cpu":
+        def before():
+            with cpu_readout("blocked"):
+                train_many(M, batch, **settings)
+
+        contenders["before"] = before
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         t = _interleaved(contenders, rounds, device, clock=time.process_time)
         torch.set_num_threads(threads)
     else:
         t = _interleaved(contenders, rounds, device)
-    return t["train_many"] / (runs * epochs), sweep_epoch_flops(M, K, n, base["eval_every"]), \
-        2.0 * n * K * M * reps / t["matmul"] / 1e9
+    seconds = {k: v / (runs * epochs) for k, v in t.items() if k != "matmul"}
+    return seconds, sweep_epoch_flops(M, K, n, base["eval_every"]), 2.0 * n * K * M * reps / t["matmul"] / 1e9
 
 
 FIG5_SIZES = {
@@ -214,9 +224,13 @@ def main(argv=None):
           + (", 1 thread, CPU time" if device.type == "cpu" else ""))
     for M, fraction in ((71, 0.162), (127, 0.105)):
         seconds, flops, mm_gf = bench_sweep(M, fraction, device, args.rounds)
-        gf = flops / seconds / 1e9
-        print(f"   Z_{M}, p={fraction}: {flops / 1e9:.3f} GFLOP per run-epoch, {seconds * 1e3:.2f} ms: {gf:.1f} GFLOP/s "
-              f"= {gf / mm_gf:.0%} of a bare matmul ({mm_gf:.1f} GFLOP/s)")
+        print(f"   Z_{M}, p={fraction}: {flops / 1e9:.3f} GFLOP per run-epoch; a bare matmul {mm_gf:.1f} GFLOP/s")
+        for engine in ("before", "after"):
+            if engine in seconds:
+                gf = flops / seconds[engine] / 1e9
+                print(f"     {engine:6s} {seconds[engine] * 1e3:6.2f} ms: {gf:5.1f} GFLOP/s = {gf / mm_gf:.0%} of the matmul")
+        if "before" in seconds:
+            print(f"     speed-up {seconds['before'] / seconds['after']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -79,11 +79,13 @@ def test_pair_preactivation_batched_and_dense_backward():
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("rows", [4, 9, 64])
-def test_chunked_readout_equals_dense_formula_and_skips_padding(activation, rows, monkeypatch):
-    """The CPU path (run by run, chunks of samples, all hidden units) against the dense one-hot
-    product: on each run's real samples the outputs and both gradients agree; padding rows
-    (beyond ``counts``) give outputs 0 and no gradient."""
-    R, M, K, n = 3, 7, 40, 25
+@pytest.mark.parametrize("M", [7, 8], ids=["width-padded", "width-multiple"])
+def test_chunked_readout_equals_dense_formula_and_skips_padding(activation, rows, M, monkeypatch):
+    """The CPU path (run by run, chunks of samples, all hidden units, the width M padded to a
+    multiple of 8 when it is not one) against the dense one-hot product: on each run's real
+    samples the outputs and both gradients agree; padding rows (beyond ``counts``) give
+    outputs 0 and no gradient."""
+    R, K, n = 3, 40, 25
     counts = [25, 17, 3]
     a, b, X = stacked_inputs(R, M, n)
     torch.manual_seed(2)
@@ -211,3 +213,34 @@ def test_registration_checks_the_activation_once(own_registry):
         li2lib.train(5, activation="cube", hidden=8, epochs=2, progress=False)
     li2lib.register_activation("cube", lambda x: x**3, lambda x: 3 * x**2)
     assert li2lib.TrainConfig(activation="cube").activation == "cube"
+
+
+def test_cpu_readout_paths_agree_and_restore(monkeypatch):
+    """The two CPU paths of ``pair_readout`` (chunked, and the blocked one before it that the
+    bench times) give one function and gradients; the choice is undone on leaving the block,
+    also on an error, and an unknown path is refused before anything changes."""
+    from li2lib.model.pairs import _BlockedReadout, cpu_readout
+
+    R, M, K = 2, 9, 64
+    a, b, X = stacked_inputs(R, M)
+    torch.manual_seed(3)
+    W = torch.randn(R, 2 * M, K, dtype=torch.float64, requires_grad=True)
+    V = torch.randn(R, K, M, dtype=torch.float64, requires_grad=True)
+    x = PairInputs(a, b, M, dtype=torch.float64)
+    calls = []
+    monkeypatch.setattr(_BlockedReadout, "apply", lambda *args, apply=_BlockedReadout.apply: calls.append(args[4]) or apply(*args))
+    monkeypatch.setattr(li2lib.model.pairs, "CPU_BLOCK_ELEMENTS", 32 * R * 25)
+    results = {}
+    for path in ("chunked", "blocked"):
+        with cpu_readout(path):
+            out = pair_readout(W, V, x, "square")
+        results[path] = (out, *torch.autograd.grad(out, [W, V], torch.ones_like(out)))
+    assert calls == [32]  # the blocked path alone, in blocks of 32 of the 64 units
+    for got, want in zip(results["blocked"], results["chunked"]):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    with pytest.raises(RuntimeError), cpu_readout("blocked"):
+        raise RuntimeError("inside")
+    assert li2lib.model.pairs._cpu_path == "chunked"
+    with pytest.raises(ValueError, match="path must be one of .*'fused'"), cpu_readout("fused"):
+        pass
+    assert li2lib.model.pairs._cpu_path == "chunked"

@@ -49,7 +49,7 @@ class Table:
     ``columns``: the header, one string per column. ``rows``: one sequence per row, as long as
     ``columns``, of numbers (numpy scalars included) or text. ``formats``: optional, one format
     spec per column for its numbers (``".3f"``, ``"d"``, ``""`` for the default); without one a
-    float shows 4 significant digits. ``caption``: optional line above the table. ``na``: what a
+    float shows 4 significant digits, and a number that rounds to zero shows no sign. ``caption``: optional line above the table. ``na``: what a
     missing value (None or a NaN) shows, a dash unless given. Numbers are right-aligned, text
     left-aligned."""
 
@@ -75,7 +75,9 @@ class Table:
         if value is None or isinstance(value, float) and math.isnan(value):
             return self.na
         if self._numeric(value):
-            return format(value, spec or (".4g" if isinstance(value, float) else ""))
+            text = format(value, spec or (".4g" if isinstance(value, float) else ""))
+            # a value that rounds to zero shows no sign ("-0.0" and "+0" read as 0.0 and 0)
+            return text[1:] if text[:1] in "+-" and not any(d in text.split("e")[0] for d in "123456789") else text
         return str(value)
 
     def cells(self) -> list[list[str]]:

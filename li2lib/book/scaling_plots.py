@@ -66,8 +66,9 @@ def plot_phase_diagram(orders, fractions, accuracies, ax=None, lines: dict | Non
                     label=r"measured $p_{50}$")
     ax.set_yscale("log")
     ax.set_xticks(x)
+    # named columns slant; numbers stand upright when more than nine would run together
     ax.set_xticklabels(labels if labels is not None else [f"{m:g}" for m in columns], fontsize=8,
-                       rotation=0 if labels is None else 30)
+                       rotation=30 if labels is not None else 90 if len(columns) > 9 else 0)
     ax.set_xlim(-0.6, len(columns) - 0.4)
     ax.minorticks_off()
     ticks = [q for q in (0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0) if low <= q <= high]

@@ -464,7 +464,9 @@ SCALING_REFINE: dict[str, tuple[float, float]] = {
 }
 """group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
 first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
-accuracy below 1/2 and the first at or above it."""
+accuracy below 1/2 and the first at or above it, as :func:`li2lib.measure.scaling.second_pass`
+reads them off the stored runs (a test checks every entry against them). Written out here so
+that the sweep's plan does not change when runs land."""
 
 
 SCALING_ABOVE: dict[str, float] = {
@@ -477,7 +479,9 @@ SCALING_ABOVE: dict[str, float] = {
 """group name -> one more grid fraction above its first pass, for the groups whose first pass
 has fewer than two fractions where every run grokked within the horizon (the slope k of
 :func:`li2lib.measure.scaling.horizon_crossing` needs two): the dicyclic groups' boundary lies
-a grid step above that of the other groups of their order, and the D_n x Z_3 groups' too."""
+a grid step above that of the other groups of their order, and the D_n x Z_3 groups' too
+(:func:`li2lib.measure.scaling.second_pass`; the fraction is the grid's next above the first
+pass's largest)."""
 
 
 def _first_pass_seeds(group: Group) -> int:

@@ -14,6 +14,8 @@ This module measures the boundary instead of assuming it:
   which the runs grokked: the seeds' scatter gives its error where all of them fall on the
   same side of every fraction of the grid.
 - :func:`group_crossings`: either of the two for every group of a table of runs.
+- :func:`second_pass`: where a second pass of runs should go, from a group's first pass: the
+  two fractions that bracket its crossing, and whether one more fraction above is needed.
 - :func:`fit_law`: fits p_c(M) by one of :data:`LAWS` (c ln M / M, a / M, b M^-alpha) by
   weighted least squares on ln p_c, with the parameters' standard errors and chi^2.
 - :func:`holdout`: fits a law on some groups and scores its predictions of the others'
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Crossing", "HorizonCrossing", "LawFit", "LAWS", "Holdout", "fit_crossing", "fit_law", "group_crossings", "holdout",
-           "horizon_crossing", "ratio", "logistic", "accuracy_at"]
+           "horizon_crossing", "ratio", "logistic", "accuracy_at", "SecondPass", "second_pass"]
 
 CLIP = 0.01
 """Accuracies are clipped to [CLIP, 1 - CLIP] for the logistic fit, so that a perfectly sharp
@@ -286,6 +288,40 @@ def group_crossings(table, horizon: int | None = None) -> dict:
         except ValueError:
             continue
     return found
+
+
+@dataclass(frozen=True)
+class SecondPass:
+    """Where a group's second pass of runs goes, read off its first pass: ``bracket`` (p_lo,
+    p_hi), the last fraction whose mean final test accuracy is below 1/2 and the first at or
+    above it; ``above``: whether the first pass has fewer than two fractions where every run
+    grokked within the horizon (:func:`horizon_crossing` fits its slope k to at least two, so
+    the second pass adds a fraction above the first pass's largest)."""
+
+    bracket: tuple[float, float]
+    above: bool
+
+
+def second_pass(fractions, accuracies, grok_epochs, horizon: int) -> SecondPass:
+    """The bracket of a group's crossing and the need for a fraction above, from the runs of its
+    first pass (one entry per run: training fraction, final test accuracy, grokking epoch or
+    NaN); see :class:`SecondPass`. Raises ValueError when the first pass does not bracket the
+    crossing (every fraction's mean accuracy on one side of 1/2: move the window instead)."""
+    p, acc = _check_runs(fractions, accuracies)
+    T = np.asarray(grok_epochs, dtype=float).ravel()
+    if T.shape != p.shape:
+        raise ValueError(f"grok_epochs must have one entry per run ({p.size}), got {T.size}")
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer (epochs), got {horizon!r}")
+    grid = np.unique(p)
+    means = np.array([acc[p == v].mean() for v in grid])
+    first = int(np.argmax(means >= 0.5))
+    if not means[first] >= 0.5 or first == 0:
+        raise ValueError(f"the first pass does not bracket the crossing: mean final test accuracy "
+                         f"{np.round(means, 3).tolist()} at fractions {grid.tolist()}")
+    made = np.isfinite(T) & (T <= horizon)
+    grokked = sum(bool(made[p == v].all()) for v in grid)
+    return SecondPass(bracket=(float(grid[first - 1]), float(grid[first])), above=grokked < 2)
 
 
 LAWS = {

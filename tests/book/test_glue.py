@@ -60,3 +60,11 @@ def test_table_shows_a_missing_number_as_its_na_text_in_a_numeric_column():
     assert table.cells() == [["17", "–"], ["23", "–"], ["31", "2.50"]]
     assert repr(table).splitlines()[1:] == ["17     –", "23     –", "31  2.50"]  # still right-aligned
     assert Table(["c"], [[np.nan]], na="n/a").cells() == [["n/a"]]
+
+
+def test_table_shows_no_sign_on_a_number_that_rounds_to_zero():
+    from li2lib.book.glue import Table
+
+    rows = [[-0.04, 0, -0.04, 1e-9], [0.06, -3, -0.5, -2e-3], [-0.0, 7, 0.0, -0.0]]
+    got = Table(["d", "n", "pct", "e"], rows, formats=["+.1f", "+d", "+.0%", ".1e"]).cells()
+    assert got == [["0.0", "0", "-4%", "1.0e-09"], ["+0.1", "-3", "-50%", "-2.0e-03"], ["0.0", "+7", "0%", "0.0e+00"]]

@@ -123,6 +123,36 @@ def test_refine_pass_brings_every_bracketing_fraction_to_five_seeds_without_repe
         registry.refine_runs(plan[0][0], 0.3, 0.2)
 
 
+def test_refine_brackets_and_fractions_above_follow_the_rule_on_the_stored_first_passes():
+    """SCALING_REFINE and SCALING_ABOVE, written into the registry, are what
+    ``measure.scaling.second_pass`` reads off each group's stored first pass: the bracket, and a
+    fraction above (the next grid fraction 0.15 * 1.25^k over the first pass's largest) exactly
+    for the groups that need one. Groups whose first pass is not stored whole are skipped."""
+    import math
+
+    from li2lib.experiments import registry
+    from li2lib.measure.scaling import second_pass
+
+    horizon = registry.SCALING_BASE["cpu"]["epochs"]
+    checked = set()
+    for name in [*(f"scaling-cpu-{f}" for f in registry.SCALING_FAMILIES["cpu"]), "scaling-cpu-ext"]:
+        planned = {g.name: len(runs) for g, _, runs in _spec_keys(name)}
+        table = stored_sweep(name).table()
+        for group in set(registry.SCALING_REFINE) & set(planned):
+            at = table["group"] == group
+            if at.sum() < planned[group]:
+                continue
+            got = second_pass(table["train_fraction"][at], table["final_test_acc"][at], table["grok_epoch"][at], horizon)
+            assert got.bracket == registry.SCALING_REFINE[group], group
+            assert got.above == (group in registry.SCALING_ABOVE), group
+            if got.above:
+                top = max(table["train_fraction"][at])
+                k = round(math.log(top / 0.15) / math.log(1.25)) + 1
+                assert registry.SCALING_ABOVE[group] == round(0.15 * 1.25**k, 3), group
+            checked.add(group)
+    assert len(checked) >= 40  # every group bracketed so far (44 when this test was written)
+
+
 def test_scaling_runs_join_the_sweeps_and_admit_a_group_once_its_first_pass_is_stored():
     from li2lib.experiments import registry
 

@@ -247,3 +247,29 @@ def test_group_crossings_measures_each_group_of_a_table_and_leaves_out_what_it_c
         group_crossings(table, horizon=0)
     with pytest.raises(ValueError, match=r"lacks the columns \['seed'\]"):
         group_crossings({c: v for c, v in table.items() if c != "seed"})
+
+
+def test_second_pass_brackets_the_crossing_and_asks_for_a_fraction_above_when_the_slope_needs_one():
+    """The bracket is the last fraction with mean accuracy below 1/2 and the first at or above it
+    (means 0, 1/3, 2/3, 1 here: not the first fraction that any run passed); a fraction above is
+    asked for when fewer than two fractions grokked in every run within the horizon."""
+    from li2lib.measure.scaling import second_pass
+
+    p = np.repeat([0.1, 0.2, 0.3, 0.4], 3)
+    acc = np.array([0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1], dtype=float)
+    T = np.where(acc > 0.5, 900.0, np.nan)
+    T[-1] = 1200.0
+    got = second_pass(p, acc, T, horizon=1000)
+    assert got.bracket == (0.2, 0.3) and got.above  # no fraction grokked in every run by 1000
+    assert second_pass(p, acc, T, horizon=1200).above  # by 1200, 0.4 alone: one fraction ...
+    acc[6:9] = 1.0
+    T = np.where(acc > 0.5, 900.0, np.nan)
+    assert not second_pass(p, acc, T, horizon=1000).above  # ... 0.3 and 0.4 now: the slope has two
+    with pytest.raises(ValueError, match="does not bracket"):
+        second_pass(p, np.ones_like(acc), T, horizon=1000)
+    with pytest.raises(ValueError, match="does not bracket"):
+        second_pass(p, np.zeros_like(acc), T, horizon=1000)
+    with pytest.raises(ValueError, match="horizon must be"):
+        second_pass(p, acc, T, horizon=0)
+    with pytest.raises(ValueError, match="grok_epochs must have one entry per run"):
+        second_pass(p, acc, T[:-1], horizon=1000)
