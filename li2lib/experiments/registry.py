@@ -461,6 +461,7 @@ SCALING_REFINE: dict[str, tuple[float, float]] = {
     "Z_127": (0.12, 0.15),
     "D_63": (0.12, 0.15),
     "Dic_28": (0.15, 0.188),
+    "Z_13 x Z_11": (0.12, 0.15),
 }
 """group name -> (p_lo, p_hi): the two grid fractions that bracket the group's crossing in its
 first pass (``scaling-cpu-FAMILY`` or ``scaling-cpu-ext``): the last with mean final test
