@@ -54,10 +54,10 @@ _cpu_path = "chunked"
 
 @contextmanager
 def cpu_readout(path: str):
-    """Within the ``with`` block, :func:`pair_readout` without ``block`` takes the CPU path
+    """Within the ``with`` block, :func:`~li2lib.model.pair_readout` without ``block`` takes the CPU path
     ``path``: ``"chunked"`` (the default: run by run, chunks of samples with all hidden units,
     padded width) or ``"blocked"`` (all runs' samples at once, in blocks of about
-    :data:`CPU_BLOCK_ELEMENTS` / (R n) hidden units, at least 32: the engine's CPU path before
+    ``CPU_BLOCK_ELEMENTS / (R n)`` hidden units, at least 32: the engine's CPU path before
     the chunked one, kept so that ``li2lib bench`` can time both in one run). Both compute the
     same function and gradients."""
     global _cpu_path
