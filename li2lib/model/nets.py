@@ -102,7 +102,8 @@ class Network:
 
 
 class TwoLayer(Network):
-    """Y_hat = beta sigma(X W) V (Eq. 1), evaluated by the blocked :func:`pair_readout`."""
+    """Y_hat = beta sigma(X W) V (Eq. 1), evaluated by :func:`pair_readout` (in chunks of samples
+    on a CPU, all samples at once on a GPU)."""
 
     def shapes(self):
         return {"W": (2 * self.order, self.hidden), "V": (self.hidden, self.order)}
