@@ -236,7 +236,7 @@ class _ChunkedReadout(torch.autograd.Function):
         M = V.shape[2]
         sigma = ACTIVATIONS[activation]
         Wf = W.reshape(R * two_m, K)
-        Vp = _padded(V, ws)
+        Vp = _padded(V, ws, "V padded")
         out = W.new_zeros(R, x.n, M)
         kept = [] if keep else None
         for r, samples, flat in x.chunks(rows):
@@ -258,23 +258,19 @@ class _ChunkedReadout(torch.autograd.Function):
         x, rows, ws, kept = ctx.x, ctx.rows, ctx.ws, ctx.kept
         sigma, dsigma = ACTIVATIONS[ctx.activation], DERIVATIVES[ctx.activation]
         R, two_m, K = W.shape
-        M, Mp = V.shape[2], _padded_width(V.shape[2])
+        M = V.shape[2]
         need_w, need_v = ctx.needs_input_grad[:2]
         dout = dout.contiguous()
+        dout_p = _padded(dout, ws, "dY padded") if need_v else None
         Wf = W.reshape(R * two_m, K)
         gW = ws("grad W", (R * two_m, K), W).zero_() if need_w else None
-        gVt = ws("grad V^T", (R, Mp, K), V).zero_() if need_v else None  # dY^T F: the faster layout
-        dpad = ws("dY", (rows, Mp), V)
-        dpad[:, M:] = 0
+        gVt = ws("grad V^T", (R, _padded_width(M), K), V).zero_() if need_v else None  # dY^T F: the faster layout
         for i, (r, samples, flat) in enumerate(x.chunks(rows)):
             H = kept[i] if kept is not None else _chunk_preact(Wf, x, flat)
             F = ws("F", (rows, K), W)[: len(H)]
             d = dout[r, samples]
             if need_v:
-                dp = d if Mp == M else dpad[: len(H)]
-                if dp is not d:
-                    dp[:, :M] = d
-                gVt[r].addmm_(dp.T, sigma(H, out=F))
+                gVt[r].addmm_(dout_p[r, samples].T, sigma(H, out=F))
             if need_w:
                 dH = torch.mm(d, V[r].T, out=ws("dH", (rows, K), W)[: len(H)]).mul_(dsigma(H, out=F))
                 gW.index_add_(0, x.rows_a[flat], dH).index_add_(0, x.rows_b[flat], dH)
@@ -292,16 +288,16 @@ def _padded_width(width: int) -> int:
     return -(-width // CPU_WIDTH_MULTIPLE) * CPU_WIDTH_MULTIPLE
 
 
-def _padded(V: torch.Tensor, ws: Workspace) -> torch.Tensor:
-    """V (R, K, M) with zero columns appended up to a multiple of :data:`CPU_WIDTH_MULTIPLE` (a
-    workspace buffer), or V itself when M is one."""
-    width = _padded_width(V.shape[2])
-    if width == V.shape[2]:
-        return V
-    Vp = ws("V padded", (*V.shape[:2], width), V)
-    Vp[..., V.shape[2]:] = 0
-    Vp[..., : V.shape[2]] = V.detach()
-    return Vp
+def _padded(t: torch.Tensor, ws: Workspace, name: str) -> torch.Tensor:
+    """``t`` with zero columns appended to its last dimension M up to a multiple of
+    :data:`CPU_WIDTH_MULTIPLE` (the workspace buffer ``name``), or ``t`` itself when M is one."""
+    M, width = t.shape[-1], _padded_width(t.shape[-1])
+    if width == M:
+        return t
+    padded = ws(name, (*t.shape[:-1], width), t)
+    padded[..., M:] = 0
+    padded[..., :M] = t.detach()
+    return padded
 
 
 def _block_units(hidden: int, samples: int) -> int:
@@ -341,9 +337,9 @@ def pair_readout(
     pass (so use them before backpropagating another call, as training does).
     """
     check_activation(activation)
-    if block is None and W.device.type == "cpu" and x.onehot is None and _cpu_path == "blocked":
-        block = _block_units(W.shape[2], x.runs * x.n)
     if block is None and W.device.type == "cpu" and x.onehot is None:
-        keep = workspace is not None and torch.is_grad_enabled() and (W.requires_grad or V.requires_grad)
-        return _ChunkedReadout.apply(W, V, x, activation, chunk_rows(W.shape[2]), workspace or Workspace(), keep)
+        if _cpu_path == "chunked":
+            keep = workspace is not None and torch.is_grad_enabled() and (W.requires_grad or V.requires_grad)
+            return _ChunkedReadout.apply(W, V, x, activation, chunk_rows(W.shape[2]), workspace or Workspace(), keep)
+        block = _block_units(W.shape[2], x.runs * x.n)
     return _BlockedReadout.apply(W, V, x, activation, block or W.shape[2], workspace or Workspace())
