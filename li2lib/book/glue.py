@@ -49,9 +49,9 @@ class Table:
     ``columns``: the header, one string per column. ``rows``: one sequence per row, as long as
     ``columns``, of numbers (numpy scalars included) or text. ``formats``: optional, one format
     spec per column for its numbers (``".3f"``, ``"d"``, ``""`` for the default); without one a
-    float shows 4 significant digits, and a number that rounds to zero shows no sign. ``caption``: optional line above the table. ``na``: what a
-    missing value (None or a NaN) shows, a dash unless given. Numbers are right-aligned, text
-    left-aligned."""
+    float shows 4 significant digits. A number that rounds to zero shows no sign. ``caption``:
+    optional line above the table. ``na``: what a missing value (None or a NaN) shows, a dash
+    unless given. Numbers are right-aligned, text left-aligned."""
 
     def __init__(self, columns, rows, formats=None, caption: str | None = None, na: str = "–"):
         self.columns = [str(c) for c in columns]

@@ -100,6 +100,11 @@ def _check_runs(fractions, accuracies):
     return p, acc
 
 
+def _check_horizon(horizon, allowed: str = "a positive integer") -> None:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ValueError(f"horizon must be {allowed} (epochs), got {horizon!r}")
+
+
 def _logistic_mle(x, Y, iterations: int = 100):
     """Maximise sum y log q + (1 - y) log(1 - q), q = sigmoid(a + b x), for every row of Y
     (B problems sharing x, one per row) by damped Newton steps; the objective is concave in
@@ -231,8 +236,7 @@ def horizon_crossing(fractions, grok_epochs, seeds, horizon: int, *, levels: int
     p, T, s = (np.asarray(v, dtype=float).ravel() for v in (fractions, grok_epochs, seeds))
     if not (p.shape == T.shape == s.shape):
         raise ValueError(f"fractions, grok_epochs and seeds must have the same length, got {p.size}, {T.size}, {s.size}")
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer (epochs), got {horizon!r}")
+    _check_horizon(horizon)
     if not np.all((p > 0) & (p <= 1)):
         raise ValueError(f"fractions must lie in (0, 1], got {p[~((p > 0) & (p <= 1))][:3].tolist()}")
     if np.any(T[np.isfinite(T)] < 0):
@@ -272,8 +276,8 @@ def group_crossings(table, horizon: int | None = None) -> dict:
     given ``horizon``, the boundary of grokking within that many epochs seed by seed
     (:func:`horizon_crossing`). A group whose runs do not locate it (its fractions do not
     bracket it, too few seeds: a half-made sweep) is left out, so the others still count."""
-    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1):
-        raise ValueError(f"horizon must be None or a positive integer (epochs), got {horizon!r}")
+    if horizon is not None:
+        _check_horizon(horizon, "None or a positive integer")
     missing = [c for c in ("group", "train_fraction", "final_test_acc", "grok_epoch", "seed") if c not in table]
     if missing:
         raise ValueError(f"table lacks the columns {missing}")
@@ -311,8 +315,7 @@ def second_pass(fractions, accuracies, grok_epochs, horizon: int) -> SecondPass:
     T = np.asarray(grok_epochs, dtype=float).ravel()
     if T.shape != p.shape:
         raise ValueError(f"grok_epochs must have one entry per run ({p.size}), got {T.size}")
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer (epochs), got {horizon!r}")
+    _check_horizon(horizon)
     grid = np.unique(p)
     means = np.array([acc[p == v].mean() for v in grid])
     first = int(np.argmax(means >= 0.5))
